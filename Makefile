@@ -1,0 +1,38 @@
+# Tidemark — set-up, build, run and test. Every target installs what is missing first.
+SWIFT ?= swift
+APT_PACKAGES := libzstd-dev liblz4-dev libsnappy-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+LISTEN ?= 0.0.0.0:9090
+DATA ?= ./data
+
+.PHONY: deps build run test bench bench-micro clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.1 or later (https://swift.org/install)"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release --product tidemark
+
+run: build
+	.build/release/tidemark --storage.tsdb.path=$(DATA) --web.listen-address=$(LISTEN)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# In-process engine figures (bytes/sample, memory per series, append throughput) for the README.
+bench: deps
+	$(SWIFT) build -c release --product tidemark-bench
+	.build/release/tidemark-bench engine
+
+# Micro-benchmarks (ordo-one/benchmark), in their own package so the main build stays lean.
+bench-micro: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build

@@ -1,0 +1,177 @@
+import Synchronization
+
+/// The in-memory, appendable part of the database: series, their open chunks and a label index.
+///
+/// Thread-safe. Series lookup is striped by label hash and by ref, and each series has its own
+/// lock, so concurrent appenders only contend when they touch the same stripe at the same moment.
+public final class Head: Sendable {
+    static let stripeCount = 256
+
+    struct HashStripe {
+        var byHash: [UInt64: MemSeries] = [:]
+        /// Rare hash collisions: further series sharing a hash.
+        var collisions: [UInt64: [MemSeries]] = [:]
+    }
+
+    private let hashStripes: [Mutex<HashStripe>]
+    private let refStripes: [Mutex<[UInt32: MemSeries]>]
+    private let nextRef = Atomic<UInt32>(1)
+    let postings = MemPostings()
+    /// Interned label strings.
+    public let symbols = SymbolTable()
+
+    /// Samples per chunk before a new one is cut.
+    public let samplesPerChunk: Int
+    /// Block range (ms): chunks never cross a multiple of it.
+    public let blockRange: Int64
+
+    private let minT = Atomic<Int64>(.max)
+    private let maxT = Atomic<Int64>(.min)
+    /// Samples older than this are rejected: that span is already persisted in blocks.
+    let minValidTime = Atomic<Int64>(.min)
+    private let seriesCount = Atomic<Int>(0)
+    private let sampleCount = Atomic<Int>(0)
+
+    /// Creates an empty head.
+    public init(samplesPerChunk: Int = 120, blockRange: Int64 = 2 * 3_600_000) {
+        self.samplesPerChunk = samplesPerChunk
+        self.blockRange = blockRange
+        hashStripes = (0..<Self.stripeCount).map { _ in Mutex(HashStripe()) }
+        refStripes = (0..<Self.stripeCount).map { _ in Mutex([:]) }
+    }
+
+    /// Number of series in the head.
+    public var numSeries: Int { seriesCount.load(ordering: .relaxed) }
+    /// Number of samples held in memory.
+    public var numSamples: Int { sampleCount.load(ordering: .relaxed) }
+    /// Oldest sample time in the head, nil when empty.
+    public var minTime: Int64? { let v = minT.load(ordering: .relaxed); return v == .max ? nil : v }
+    /// Newest sample time in the head, nil when empty.
+    public var maxTime: Int64? { let v = maxT.load(ordering: .relaxed); return v == .min ? nil : v }
+
+    @inline(__always) private func hashStripe(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h & UInt64(Self.stripeCount - 1)) }
+    @inline(__always) private func refStripe(_ r: UInt32) -> Int { Int(r & UInt32(Self.stripeCount - 1)) }
+
+    /// The series with `labels`, if present.
+    public func series(labels: Labels) -> MemSeries? {
+        let h = labels.stableHash
+        return hashStripes[hashStripe(h)].withLock { s in
+            if let x = s.byHash[h], x.labels == labels { return x }
+            return s.collisions[h]?.first { $0.labels == labels }
+        }
+    }
+
+    /// The series with head ref `ref`, if present.
+    public func series(ref: UInt32) -> MemSeries? {
+        refStripes[refStripe(ref)].withLock { $0[ref] }
+    }
+
+    /// Finds or creates the series for `labels`. `ref` forces the ref (WAL replay).
+    func getOrCreate(_ labels: Labels, ref forcedRef: UInt32? = nil, logged: Bool = false) -> (series: MemSeries, created: Bool) {
+        let h = labels.stableHash
+        let stripe = hashStripe(h)
+        if let s = series(labels: labels) { return (s, false) }
+        let interned = symbols.intern(labels)
+        let result: (MemSeries, Bool) = hashStripes[stripe].withLock { s in
+            if let x = s.byHash[h] {
+                if x.labels == labels { return (x, false) }
+                if let y = s.collisions[h]?.first(where: { $0.labels == labels }) { return (y, false) }
+            }
+            let ref: UInt32
+            if let f = forcedRef {
+                ref = f
+                // Keep fresh refs above every replayed one.
+                var cur = nextRef.load(ordering: .relaxed)
+                while cur <= f {
+                    let (ok, orig) = nextRef.compareExchange(expected: cur, desired: f &+ 1, ordering: .relaxed)
+                    if ok { break }
+                    cur = orig
+                }
+            } else {
+                ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
+            }
+            let ms = MemSeries(ref: ref, labels: interned, logged: logged)
+            if s.byHash[h] == nil { s.byHash[h] = ms } else { s.collisions[h, default: []].append(ms) }
+            return (ms, true)
+        }
+        if result.1 {
+            let ms = result.0
+            refStripes[refStripe(ms.ref)].withLock { $0[ms.ref] = ms }
+            postings.add(ms.ref, ms.labels)
+            seriesCount.wrappingAdd(1, ordering: .relaxed)
+        }
+        return result
+    }
+
+    /// Records that samples at `t` were stored (for min/max time and counts).
+    func noteAppended(minT t0: Int64, maxT t1: Int64, count: Int) {
+        _ = minT.min(t0, ordering: .relaxed)
+        _ = maxT.max(t1, ordering: .relaxed)
+        sampleCount.wrappingAdd(count, ordering: .relaxed)
+    }
+
+    /// Appends one sample straight into memory (WAL replay): no WAL write, same order rules.
+    func appendReplayed(_ s: MemSeries, t: Int64, v: Double) -> SampleVerdict {
+        let verdict: SampleVerdict = s.state.withLock { st in
+            let verdict = st.classify(t, v.bitPattern)
+            if case .accept = verdict { st.commit(t, v, samplesPerChunk: samplesPerChunk, blockRange: blockRange) }
+            return verdict
+        }
+        if case .accept = verdict { noteAppended(minT: t, maxT: t, count: 1) }
+        return verdict
+    }
+
+    /// All series refs currently in the head (unsorted).
+    func allSeries() -> [MemSeries] {
+        var out: [MemSeries] = []
+        out.reserveCapacity(numSeries)
+        for s in refStripes { s.withLock { out.append(contentsOf: $0.values) } }
+        return out
+    }
+
+    /// Drops all chunk data before `mint`, removes series left without data whose newest sample
+    /// is older than `mint`, and raises the minimum valid time. Returns removed series refs.
+    @discardableResult
+    func truncate(before mint: Int64) -> [UInt32] {
+        _ = minValidTime.max(mint, ordering: .relaxed)
+        var removed: [MemSeries] = []
+        var dropped = 0
+        var newMin = Int64.max
+        for ms in allSeries() {
+            let (gone, d, smin): (Bool, Int, Int64?) = ms.state.withLock { st in
+                let d = st.truncate(before: mint)
+                // Keep series with in-flight appends: an appender holds them.
+                let gone = st.isEmpty && st.pendingT <= st.lastT
+                return (gone, d, st.minTime)
+            }
+            dropped += d
+            if gone { removed.append(ms) } else if let m = smin { newMin = Swift.min(newMin, m) }
+        }
+        for ms in removed {
+            let h = ms.labels.stableHash
+            hashStripes[hashStripe(h)].withLock { s in
+                if s.byHash[h] === ms {
+                    if var c = s.collisions[h], !c.isEmpty {
+                        s.byHash[h] = c.removeFirst()
+                        s.collisions[h] = c.isEmpty ? nil : c
+                    } else {
+                        s.byHash[h] = nil
+                    }
+                } else {
+                    s.collisions[h]?.removeAll { $0 === ms }
+                    if s.collisions[h]?.isEmpty == true { s.collisions[h] = nil }
+                }
+            }
+            refStripes[refStripe(ms.ref)].withLock { $0[ms.ref] = nil }
+        }
+        postings.remove(Set(removed.map(\.ref)))
+        seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
+        sampleCount.wrappingAdd(-dropped, ordering: .relaxed)
+        minT.store(newMin, ordering: .relaxed)
+        if newMin == .max { maxT.store(.min, ordering: .relaxed) }
+        return removed.map(\.ref)
+    }
+
+    /// An index reader over a snapshot of the head's postings.
+    public func indexReader() -> HeadIndexReader { HeadIndexReader(head: self, snapshot: postings.snapshot()) }
+}

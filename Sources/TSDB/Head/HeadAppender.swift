@@ -1,0 +1,138 @@
+/// Where committed batches are made durable before they become visible (the WAL, in a DB).
+public protocol AppendLog: Sendable {
+    /// Writes new series records then samples; returns only when they are durable per policy.
+    func log(series: [WALSeries], samples: [WALSample]) throws
+}
+
+/// Collects samples for the head and commits them as one batch.
+///
+/// Each sample is checked when added (out of order, duplicate, too old) and reserved on its
+/// series; `commit()` writes the accepted samples to the log, then makes them visible. Not
+/// thread-safe: use one appender per task. Reusable after `commit()`/`rollback()`.
+public struct HeadAppender {
+    let head: Head
+    let log: (any AppendLog)?
+    private var pending: [MemSeries] = []
+    private var walSamples: [WALSample] = []
+    private var unlogged: [MemSeries] = []
+    /// Counts for the batch being built.
+    public private(set) var report = AppendReport()
+
+    init(head: Head, log: (any AppendLog)?) {
+        self.head = head
+        self.log = log
+    }
+
+    /// Adds a sample for `labels` (validated by `Labels`); returns the series ref for `append(ref:)`,
+    /// or nil when the sample was rejected or ignored (counted in `report`).
+    @discardableResult
+    public mutating func append(_ labels: Labels, t: Int64, v: Double) -> UInt32? {
+        let (s, created) = head.getOrCreate(labels)
+        if created { report.seriesCreated += 1 }
+        return add(s, t, v) ? s.ref : nil
+    }
+
+    /// Adds a sample for a series ref from an earlier `append` (a scrape cache's fast path).
+    @discardableResult
+    public mutating func append(ref: UInt32, t: Int64, v: Double) throws(AppendError) -> Bool {
+        guard let s = head.series(ref: ref) else { throw .unknownSeriesRef(ref) }
+        return add(s, t, v)
+    }
+
+    /// Adds a sample with a floating-point millisecond timestamp, rejecting NaN/Inf timestamps.
+    @discardableResult
+    public mutating func append(_ labels: Labels, timestamp: Double, v: Double) throws(AppendError) -> UInt32? {
+        let t = try timestampMilliseconds(timestamp)
+        return append(labels, t: t, v: v)
+    }
+
+    private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double) -> Bool {
+        if t < head.minValidTime.load(ordering: .relaxed) { report.outOfBounds += 1; return false }
+        let bits = v.bitPattern
+        let (verdict, needsLog): (SampleVerdict, Bool) = s.state.withLock { st in
+            let verdict = st.classify(t, bits)
+            if case .accept = verdict { st.pendingT = t; st.pendingV = bits }
+            return (verdict, !st.logged)
+        }
+        switch verdict {
+        case .accept:
+            pending.append(s)
+            walSamples.append(WALSample(ref: UInt64(s.ref), t: t, v: v))
+            if needsLog { unlogged.append(s) }
+            return true
+        case .duplicateIgnored: report.duplicatesIgnored += 1
+        case .duplicate: report.duplicates += 1
+        case .outOfOrder: report.outOfOrder += 1
+        }
+        return false
+    }
+
+    /// Writes the batch to the log, then makes it visible. On a log failure nothing of the batch
+    /// is stored and the error says why. Returns the batch's report and resets the appender.
+    public mutating func commit() throws(AppendError) -> AppendReport {
+        defer { reset() }
+        guard !pending.isEmpty else { return report }
+        var seriesRecords: [WALSeries] = []
+        if !unlogged.isEmpty {
+            var seen = Set<UInt32>()
+            for s in unlogged where seen.insert(s.ref).inserted {
+                seriesRecords.append(WALSeries(ref: UInt64(s.ref), labels: s.labels.pairs.map { WALLabel(name: $0.name, value: $0.value) }))
+            }
+        }
+        if let log {
+            do {
+                try log.log(series: seriesRecords, samples: walSamples)
+            } catch {
+                releaseReservations()
+                throw .walFailed("\(error)")
+            }
+        }
+        for s in unlogged { s.state.withLock { $0.logged = true } }
+        var minT = Int64.max, maxT = Int64.min, n = 0
+        let spc = head.samplesPerChunk, br = head.blockRange
+        for i in 0..<pending.count {
+            let ws = walSamples[i]
+            let stored: Bool = pending[i].state.withLock { st in
+                // Re-check: another appender may have committed a newer sample meanwhile.
+                guard ws.t > st.lastT else { return false }
+                st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
+                return true
+            }
+            if stored {
+                n += 1
+                if ws.t < minT { minT = ws.t }
+                if ws.t > maxT { maxT = ws.t }
+            } else {
+                report.outOfOrder += 1
+            }
+        }
+        if n > 0 { head.noteAppended(minT: minT, maxT: maxT, count: n) }
+        report.appended = n
+        return report
+    }
+
+    /// Drops the batch without storing it.
+    public mutating func rollback() {
+        releaseReservations()
+        reset()
+    }
+
+    private func releaseReservations() {
+        for i in 0..<pending.count {
+            let t = walSamples[i].t
+            pending[i].state.withLock { st in if st.pendingT == t { st.pendingT = .min } }
+        }
+    }
+
+    private mutating func reset() {
+        pending.removeAll(keepingCapacity: true)
+        walSamples.removeAll(keepingCapacity: true)
+        unlogged.removeAll(keepingCapacity: true)
+        report = AppendReport()
+    }
+}
+
+extension Head {
+    /// An appender that writes through `log` (nil: memory only, for tests and benchmarks of the head alone).
+    public func appender(log: (any AppendLog)? = nil) -> HeadAppender { HeadAppender(head: self, log: log) }
+}
