@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `tidemark-bench`: measures Tidemark (in-process for now; side by side with peers later).
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tidemark-bench",
+        abstract: "Tidemark's benchmark harness.",
+        subcommands: [EngineBenchmark.self, HeadAppendBenchmark.self, CrashWriter.self]
+    )
+}

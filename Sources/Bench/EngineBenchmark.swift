@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import TSDB
+
+/// The in-process engine benchmark: node_exporter-like data through the WAL into the head,
+/// blocks cut as time passes, then memory, bytes per sample on disk and kernel speed.
+struct EngineBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Ingest node_exporter-like data in process; report append rate, memory, bytes/sample and kernel speed."
+    )
+
+    @Option(help: "Hosts to simulate (about 1,000 series each).") var hosts = 100
+    @Option(help: "Hours of data at the scrape interval.") var hours = 4.0
+    @Option(help: "Timestamp jitter in ms (0: aligned scrapes).") var jitter = 1.5
+    @Option(help: "Data directory (default: a fresh temporary one, removed afterwards).") var dir: String?
+    @Flag(help: "Skip the kernel measurement.") var skipKernels = false
+
+    func run() throws {
+        let workload = try NodeExporterWorkload(hosts: hosts, jitterMs: jitter)
+        let path = dir ?? NSTemporaryDirectory() + "tidemark-bench-\(UUID().uuidString)"
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
+        let db = try DB.open(directory: path)
+        let scrapes = Int(hours * 3_600_000 / Double(workload.intervalMs))
+        print("workload: \(workload.seriesCount) series (\(hosts) hosts × \(workload.seriesPerHost)), \(scrapes) scrapes, jitter ±\(jitter) ms")
+
+        // Labels are built once, as a scraper's cache would hold them.
+        var labels: [[Labels]] = []
+        for h in 0..<hosts {
+            labels.append(try (0..<workload.seriesPerHost).map { s in
+                try Labels(validating: workload.labels(host: h, series: s).map { Label(name: $0.name, value: $0.value) })
+            })
+        }
+        var gens = (0..<hosts).map { workload.makeHost($0) }
+        var values = [Double](repeating: 0, count: workload.seriesPerHost)
+        var refs = [[UInt32?]](repeating: [UInt32?](repeating: nil, count: workload.seriesPerHost), count: hosts)
+        var app = db.appender()
+        var appended = 0
+        var appendSeconds = 0.0
+        var compactSeconds = 0.0
+        let cpu0 = ProcessStats.cpuSeconds()
+        let t0 = Date()
+        for k in 0..<scrapes {
+            let a0 = Date()
+            for h in 0..<hosts {
+                let t = gens[h].scrape(into: &values)
+                for s in 0..<values.count {
+                    if let r = refs[h][s] {
+                        _ = try? app.append(ref: r, t: t, v: values[s])
+                    } else {
+                        refs[h][s] = app.append(labels[h][s], t: t, v: values[s])
+                    }
+                }
+                let rep = try app.commit()
+                appended += rep.appended
+            }
+            appendSeconds += Date().timeIntervalSince(a0)
+            // Let the head cut blocks as a running server would (every simulated 30 min).
+            if k % 120 == 119 {
+                let c0 = Date()
+                try db.compact()
+                compactSeconds += Date().timeIntervalSince(c0)
+            }
+        }
+        let wall = Date().timeIntervalSince(t0)
+        let cpu = ProcessStats.cpuSeconds() - cpu0
+        labels = []; refs = []
+        let rss = ProcessStats.residentBytes()
+        print(String(format: "append through WAL: %d samples in %.2f s = %.2f M samples/s (compaction %.2f s extra; %.1f CPU-s total)",
+                     appended, appendSeconds, Double(appended) / appendSeconds / 1e6, compactSeconds, cpu))
+        print(String(format: "resident memory after ingest: %.1f MiB = %.0f B per active series (head: %d series, %d samples; wall %.1f s)",
+                     Double(rss) / 1_048_576, Double(rss) / Double(workload.seriesCount), db.head.numSeries, db.head.numSamples, wall))
+
+        let f0 = Date()
+        try db.flush()
+        let flushSeconds = Date().timeIntervalSince(f0)
+        let blocks = db.blocks
+        let bytes = blocks.reduce(Int64(0)) { $0 + $1.sizeOnDisk }
+        let samples = blocks.reduce(0) { $0 + $1.meta.stats.numSamples }
+        print(String(format: "blocks: %d, %d samples, %.1f MiB = %.3f bytes/sample (flush %.2f s)",
+                     blocks.count, samples, Double(bytes) / 1_048_576, Double(bytes) / Double(max(samples, 1)), flushSeconds))
+        guard !skipKernels else { try db.close(); return }
+        try KernelMeasurement.run(db: db, workload: workload)
+        try db.close()
+    }
+}

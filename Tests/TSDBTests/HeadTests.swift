@@ -1,0 +1,127 @@
+import Testing
+@testable import TSDB
+
+@Suite struct HeadTests {
+    @Test func appendRulesPerSeries() throws {
+        let head = Head()
+        var app = head.appender()
+        let s = L(["__name__": "m"])
+        app.append(s, t: 1000, v: 1)
+        app.append(s, t: 2000, v: 2)
+        app.append(s, t: 2000, v: 2)     // same t, same value: ignored
+        app.append(s, t: 2000, v: 3)     // same t, other value: duplicate
+        app.append(s, t: 1500, v: 9)     // older: out of order
+        app.append(s, t: 3000, v: .nan)
+        let r = try app.commit()
+        #expect(r.appended == 3)
+        #expect(r.duplicatesIgnored == 1)
+        #expect(r.duplicates == 1)
+        #expect(r.outOfOrder == 1)
+        #expect(r.seriesCreated == 1)
+
+        var app2 = head.appender()
+        app2.append(s, t: 3000, v: .nan)  // NaN with the same bits: identical duplicate
+        app2.append(s, t: 2500, v: 1)
+        let r2 = try app2.commit()
+        #expect(r2.duplicatesIgnored == 1 && r2.outOfOrder == 1 && r2.appended == 0)
+
+        let q = Querier(head: head, blocks: [], mint: 0, maxt: 10_000)
+        let got = q.select([.eq("__name__", "m")])
+        #expect(got.count == 1)
+        let samples = got[0].samples()
+        #expect(samples.map(\.t) == [1000, 2000, 3000])
+        #expect(samples[1].v == 2)
+        #expect(samples[2].v.isNaN)
+    }
+
+    @Test func chunksCutAt120AndAtBlockBoundary() {
+        let head = Head(samplesPerChunk: 120, blockRange: 100_000)
+        var app = head.appender()
+        let s = L(["__name__": "m"])
+        for i in 0..<300 { app.append(s, t: Int64(i) * 1000, v: Double(i)) }
+        _ = try? app.commit()
+        let ms = head.series(labels: s)!
+        let chunks = ms.chunks(mint: .min, maxt: .max)
+        // 300 samples, 100 per block-range window: never more than 120 in one, never crossing 100 s.
+        #expect(chunks.count == 3)
+        for c in chunks {
+            #expect(c.numSamples <= 120)
+            #expect(c.minTime / 100_000 == c.maxTime / 100_000)
+        }
+        #expect(chunks.reduce(0) { $0 + $1.numSamples } == 300)
+    }
+
+    @Test func rejectedSamplesDoNotBlockValidOnes() throws {
+        let head = Head()
+        var app = head.appender()
+        for i in 0..<10 { app.append(L(["__name__": "m", "i": "\(i)"]), t: 10, v: 1) }
+        _ = try app.commit()
+        var app2 = head.appender()
+        for i in 0..<10 { app2.append(L(["__name__": "m", "i": "\(i)"]), t: i % 2 == 0 ? 5 : 20, v: 1) }
+        let r = try app2.commit()
+        #expect(r.appended == 5 && r.outOfOrder == 5)
+        #expect(head.numSamples == 15)
+    }
+
+    @Test func concurrentAppendersOnDisjointAndSharedSeries() async throws {
+        let head = Head()
+        await withTaskGroup(of: Void.self) { g in
+            for w in 0..<4 {
+                g.addTask {
+                    var app = head.appender()
+                    for t in 0..<200 {
+                        for i in 0..<50 {
+                            app.append(L(["__name__": "m", "i": "\(i)", "w": "\(w)"]), t: Int64(t) * 1000, v: Double(t))
+                            // A shared series all writers race on: each timestamp lands once.
+                            app.append(L(["__name__": "shared", "i": "\(i)"]), t: Int64(t) * 1000, v: 1)
+                        }
+                        _ = try? app.commit()
+                    }
+                }
+            }
+        }
+        #expect(head.numSeries == 4 * 50 + 50)
+        let q = Querier(head: head, blocks: [], mint: .min, maxt: .max)
+        for s in q.select([.eq("__name__", "m")]) { #expect(s.samples().count == 200) }
+        for s in q.select([.eq("__name__", "shared")]) {
+            let ts = s.samples().map(\.t)
+            #expect(ts == ts.sorted() && Set(ts).count == ts.count)
+        }
+    }
+
+    @Test func truncateDropsOldDataAndEmptySeries() throws {
+        let head = Head(blockRange: 10_000)
+        var app = head.appender()
+        app.append(L(["__name__": "old"]), t: 1000, v: 1)
+        for t in stride(from: Int64(1000), through: 30_000, by: 1000) { app.append(L(["__name__": "live"]), t: t, v: 1) }
+        _ = try app.commit()
+        head.truncate(before: 20_000)
+        #expect(head.series(labels: L(["__name__": "old"])) == nil)
+        #expect(head.numSeries == 1)
+        #expect(head.indexReader().postings(name: "__name__", value: "old").isEmpty)
+        let s = Querier(head: head, blocks: [], mint: .min, maxt: .max).select([.eq("__name__", "live")])
+        #expect(s.first?.samples().first?.t == 20_000)
+        var app2 = head.appender()
+        app2.append(L(["__name__": "new"]), t: 5000, v: 1)   // before the minimum valid time
+        #expect(try app2.commit().outOfBounds == 1)
+    }
+
+    @Test func labelValuesAndNames() throws {
+        let head = Head()
+        var app = head.appender()
+        app.append(L(["__name__": "a", "job": "x"]), t: 1, v: 1)
+        app.append(L(["__name__": "b", "job": "y", "zone": "z"]), t: 1, v: 1)
+        _ = try app.commit()
+        let q = Querier(head: head, blocks: [], mint: 0, maxt: 10)
+        #expect(q.labelNames() == ["__name__", "job", "zone"])
+        #expect(q.labelValues("job") == ["x", "y"])
+        #expect(q.labelValues("job", [.eq("__name__", "b")]) == ["y"])
+        #expect(q.labelNames([.eq("__name__", "a")]) == ["__name__", "job"])
+    }
+
+    @Test func nanTimestampIsTypedError() {
+        let head = Head()
+        var app = head.appender()
+        #expect(throws: AppendError.invalidTimestamp("nan")) { try app.append(L(["__name__": "m"]), timestamp: .nan, v: 1) }
+    }
+}

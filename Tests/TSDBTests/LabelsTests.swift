@@ -1,0 +1,74 @@
+import Testing
+@testable import TSDB
+
+@Suite struct LabelsTests {
+    @Test func sortsAndDropsEmptyValues() throws {
+        let l = try Labels(validating: [Label(name: "job", value: "node"), Label(name: "__name__", value: "up"), Label(name: "x", value: "")])
+        #expect(l.pairs.map(\.name) == ["__name__", "job"])
+        #expect(l["x"] == "")
+        #expect(l.metricName == "up")
+    }
+
+    @Test(arguments: ["", "1abc", "a-b", "a.b", "é"])
+    func rejectsInvalidLabelNames(_ name: String) {
+        #expect(throws: LabelError.invalidLabelName(name)) { try Labels(validating: [Label(name: name, value: "v")]) }
+    }
+
+    @Test func rejectsInvalidMetricNameAndColonInLabelName() {
+        #expect(throws: LabelError.invalidMetricName("1up")) { try Labels(["__name__": "1up"]) }
+        #expect(throws: LabelError.invalidLabelName("a:b")) { try Labels(["a:b": "v"]) }
+        #expect((try? Labels(["__name__": "job:up:rate5m"])) != nil)
+    }
+
+    @Test func rejectsEmptyAndDuplicates() {
+        #expect(throws: LabelError.empty) { try Labels(validating: []) }
+        #expect(throws: LabelError.empty) { try Labels(validating: [Label(name: "a", value: "")]) }
+        #expect(throws: LabelError.duplicateLabelName("a")) {
+            try Labels(validating: [Label(name: "a", value: "1"), Label(name: "a", value: "2")])
+        }
+    }
+
+    @Test func hashIsStableAndSeparatesBoundaries() {
+        let a = L(["ab": "c"]), b = L(["a": "bc"])
+        #expect(a.stableHash != b.stableHash)
+        // Pinned: the hash may be persisted, so it must never change between releases.
+        #expect(L(["__name__": "up", "job": "node"]).stableHash == L(["job": "node", "__name__": "up"]).stableHash)
+        var h = StableHasher()
+        h.combine("a")
+        let expected: UInt64 = {
+            var x: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in Array("a".utf8) + [0xff] { x = (x ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            return x
+        }()
+        #expect(h.value == expected)
+    }
+
+    @Test func ordering() {
+        let a = L(["__name__": "a", "x": "1"]), b = L(["__name__": "a", "x": "2"]), c = L(["__name__": "a"])
+        #expect(a < b)
+        #expect(c < a)
+        #expect(!(b < a))
+    }
+
+    @Test func symbolTableInternsLongStrings() {
+        let t = SymbolTable()
+        let s1 = String(repeating: "x", count: 40)
+        let s2 = String(repeating: "x", count: 40)
+        let i1 = t.intern(s1), i2 = t.intern(s2)
+        #expect(i1 == i2)
+        #expect(t.count == 1)
+        _ = t.intern("short")
+        #expect(t.count == 1)
+    }
+
+    @Test func durationsAndSizes() throws {
+        #expect(try DurationParser.milliseconds("15d") == 15 * 86_400_000)
+        #expect(try DurationParser.milliseconds("1h30m") == 5_400_000)
+        #expect(try DurationParser.milliseconds("250ms") == 250)
+        #expect(throws: ParseError.self) { try DurationParser.milliseconds("15x") }
+        #expect(throws: ParseError.self) { try DurationParser.milliseconds("") }
+        #expect(try ByteSizeParser.bytes("512MB") == 512 << 20)
+        #expect(try ByteSizeParser.bytes("1024") == 1024)
+        #expect(throws: ParseError.self) { try ByteSizeParser.bytes("lots") }
+    }
+}
