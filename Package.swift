@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TSDB"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TSDB", "Bench", "Server"]),
     ],
     swiftLanguageModes: [.v6]
 )
