@@ -15,13 +15,13 @@ struct CrashWriter: ParsableCommand {
         let db = try DB.open(directory: dir)
         var app = db.appender()
         let labels: [Labels] = try (0..<series).map { try Labels(["__name__": "crash_test", "s": "\($0)"]) }
-        setvbuf(stdout, nil, _IOLBF, 0)
         var t = start
         while true {
             for (i, l) in labels.enumerated() { app.append(l, t: t, v: Double(t) + Double(i)) }
             _ = try app.commit()
             // Only after commit returned is the batch acknowledged.
-            print("ack \(t)")
+            // Unbuffered, so the test reads every acknowledgement made before the kill.
+            FileHandle.standardOutput.write(Data("ack \(t)\n".utf8))
             t += 1
             // Exercise block writes and WAL truncation under the kill too.
             if t % 1000 == 0 { try db.flush() }

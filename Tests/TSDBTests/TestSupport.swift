@@ -15,7 +15,7 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 /// A fresh temporary directory, removed by the caller with `cleanup()`.
-struct TempDir {
+struct TestDirectory {
     let path: String
     init(_ name: String = "tidemark-test") {
         path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"

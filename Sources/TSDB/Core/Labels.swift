@@ -14,7 +14,7 @@ public struct Label: Sendable, Hashable, Comparable {
 /// `init(sortedUnchecked:)` when the caller already guarantees the invariants.
 public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The pairs, sorted by name.
-    public private(set) var pairs: [Label]
+    public let pairs: [Label]
 
     /// Labels from trusted, already sorted and validated pairs.
     @inlinable public init(sortedUnchecked pairs: [Label]) { self.pairs = pairs }

@@ -5,11 +5,11 @@ import Synchronization
 /// Thread-safe. Striped by hash so concurrent writers rarely contend.
 public final class SymbolTable: Sendable {
     private static let stripeCount = 16
-    private let stripes: [Mutex<Set<String>>]
+    private let stripes: [LockedValue<Set<String>>]
 
     /// An empty table.
     public init() {
-        stripes = (0..<Self.stripeCount).map { _ in Mutex(Set<String>()) }
+        stripes = (0..<Self.stripeCount).map { _ in LockedValue(Set<String>()) }
     }
 
     /// The canonical instance equal to `s` (inserted on first sight).

@@ -13,8 +13,8 @@ public final class Head: Sendable {
         var collisions: [UInt64: [MemSeries]] = [:]
     }
 
-    private let hashStripes: [Mutex<HashStripe>]
-    private let refStripes: [Mutex<[UInt32: MemSeries]>]
+    private let hashStripes: [LockedValue<HashStripe>]
+    private let refStripes: [LockedValue<[UInt32: MemSeries]>]
     private let nextRef = Atomic<UInt32>(1)
     let postings = MemPostings()
     /// Interned label strings.
@@ -36,8 +36,8 @@ public final class Head: Sendable {
     public init(samplesPerChunk: Int = 120, blockRange: Int64 = 2 * 3_600_000) {
         self.samplesPerChunk = samplesPerChunk
         self.blockRange = blockRange
-        hashStripes = (0..<Self.stripeCount).map { _ in Mutex(HashStripe()) }
-        refStripes = (0..<Self.stripeCount).map { _ in Mutex([:]) }
+        hashStripes = (0..<Self.stripeCount).map { _ in LockedValue(HashStripe()) }
+        refStripes = (0..<Self.stripeCount).map { _ in LockedValue([:]) }
     }
 
     /// Number of series in the head.

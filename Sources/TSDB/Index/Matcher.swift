@@ -31,7 +31,7 @@ public struct Matcher: Sendable, CustomStringConvertible {
     }
 
     /// Whether the label value `v` ("" for an absent label) satisfies this matcher.
-    @inlinable public func matches(_ v: String) -> Bool {
+    public func matches(_ v: String) -> Bool {
         switch kind {
         case .equal: return v == value
         case .notEqual: return v != value

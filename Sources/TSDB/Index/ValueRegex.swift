@@ -37,7 +37,7 @@ public struct ValueRegex: @unchecked Sendable {
     }
 
     /// Whether the whole of `s` matches.
-    @inlinable public func matches(_ s: String) -> Bool {
+    public func matches(_ s: String) -> Bool {
         switch shape {
         case .any: return true
         case .nonEmpty: return !s.isEmpty
