@@ -202,6 +202,10 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         try w2.add(labels: [("__name__", "b")], timestamps: [1], values: [1])
         try w2.abort()
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == [meta.ulid])
+        // An empty block is valid and empty.
+        let empty = try BlockWriter(parentDirectory: tmp.path, minTime: 0, maxTime: 100).finish()
+        let r = try BlockReader(directory: tmp.path + "/" + empty.ulid)
+        #expect(r.seriesCount == 0 && r.labelNames().isEmpty && r.allPostings().isEmpty && r.postings(name: "a", value: "b").isEmpty)
     }
 
     @Test func corruptBlocksThrowTypedErrors() throws {
@@ -225,7 +229,7 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         }
         // A flipped byte anywhere in the index is caught by a CRC or a structure check.
         var rng = WorkloadRandom(9)
-        for _ in 0..<40 {
+        for _ in 0..<10 {
             let d = try copy()
             var bytes = index
             let at = Int(rng.next() % UInt64(bytes.count))
@@ -241,7 +245,7 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         // Exhaustively: every single flipped bit of a small block's index is detected at open.
         do {
             let small = TempDir()
-            let m = try writeBlock(Array(series.prefix(6)), dir: small.path, minT: 0, maxT: 1 << 40)
+            let m = try writeBlock(Array(series.prefix(3)), dir: small.path, minT: 0, maxT: 1 << 40)
             let d = small.path + "/" + m.ulid
             let original = try Data(contentsOf: URL(fileURLWithPath: d + "/index"))
             var undetected: [Int] = []
@@ -288,7 +292,7 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         // Damaged chunk data: open succeeds (index is fine), iteration stops with an error, no crash.
         var chunk = try Data(contentsOf: URL(fileURLWithPath: good + "/chunks/000001"))
         var detected = 0
-        for k in 0..<20 {
+        for k in 0..<8 {
             let d = try copy()
             let at = 8 + Int(rng.next() % UInt64(chunk.count - 8))
             chunk[at] ^= 0x5a
@@ -304,7 +308,7 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
             if sawError { detected += 1 }
             _ = k
         }
-        #expect(detected == 20)
+        #expect(detected == 8)
         // Truncated chunk file: frames beyond the end are detected at open.
         do {
             let d = try copy()
@@ -456,6 +460,36 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         }
     }
 
+    @Test func decodersSurviveGarbage() {
+        // Random and mutated inputs must yield values or errors, never a crash.
+        var rng = WorkloadRandom(77)
+        var out = [Double](repeating: 0, count: 300)
+        var ts = [Int64](repeating: 0, count: 300)
+        var valid = ColdByteWriter()
+        var enc = ColdValueEncoder()
+        let sample = (0..<200).map { Double($0 % 17) / 8 }
+        sample.withUnsafeBufferPointer { enc.encode($0, into: &valid) }
+        for round in 0..<3000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            } else {
+                bytes = valid.bytes
+                for _ in 0..<(1 + rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            }
+            let count = 1 + Int(rng.next() % 299)
+            bytes.withUnsafeBytes { raw in
+                var r = ColdByteReader(raw)
+                out.withUnsafeMutableBufferPointer { try? ColdValueCodec.decode(&r, count: count, into: $0.baseAddress!) }
+                var t = ColdByteReader(raw)
+                ts.withUnsafeMutableBufferPointer { try? ColdTimestampCodec.decodeBody(&t, count: count, into: $0.baseAddress!) }
+                var g = ColdByteReader(raw)
+                var rec = BlockSeriesRecord()
+                try? BlockSeriesGroupCoding.decode(&g, previous: nil, base: 0, symbols: 10, frames: 3, columns: 3, into: &rec)
+            }
+        }
+    }
+
     @Test func ulidsAreSortableAndValid() {
         var prev = ""
         for _ in 0..<1000 {
@@ -467,15 +501,5 @@ private func same(_ a: LabelSet, _ b: LabelSet) -> Bool {
         #expect(ULID.encode(milliseconds: 0, randomHigh: 0, randomLow: 0) == String(repeating: "0", count: 26))
         #expect(ULID.encode(milliseconds: 0xFFFF_FFFF_FFFF, randomHigh: 0xFFFF, randomLow: .max) == "7" + String(repeating: "Z", count: 25))
         #expect(ULID.timestamp(of: ULID.encode(milliseconds: 1_700_000_000_000, randomHigh: 1, randomLow: 2)) == 1_700_000_000_000)
-    }
-
-    @Test func crc32cKnownVector() {
-        #expect(BlockCRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
-        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        let whole = BlockCRC32C.checksum(data)
-        let part = data.withUnsafeBytes { b in
-            BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[500...]), continuing: BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[..<500])))
-        }
-        #expect(whole == part)
     }
 }

@@ -47,8 +47,8 @@ struct BlockChunkFileWriter {
             b.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 4, as: UInt32.self)
             b.storeBytes(of: UInt32(stored).littleEndian, toByteOffset: 8, as: UInt32.self)
             // CRC over the first 12 header bytes and the stored bytes.
-            var crc = BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<12]))
-            crc = BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[BlockFormat.frameHeaderSize...]), continuing: crc)
+            var crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<12]))
+            crc = CRC32C.update(crc, UnsafeRawBufferPointer(rebasing: b[BlockFormat.frameHeaderSize...]))
             b.storeBytes(of: crc.littleEndian, toByteOffset: 12, as: UInt32.self)
         }
         if fd < 0 || offset + Int64(scratch.count) > BlockFormat.maxChunkFileSize && offset > Int64(BlockFormat.fileHeaderSize) {

@@ -22,16 +22,17 @@ final class BlockFrame: @unchecked Sendable {
     deinit { bytes.deallocate() }
 }
 
-/// Small LRU of decompressed frames, so reading many series of one frame decompresses it once.
-final class BlockFrameCache: Sendable {
-    struct Entry { var id: UInt32; var frame: BlockFrame; var lastUse: UInt64 }
+/// Small LRU keyed by a 32-bit id: decompressed frames (so reading many series of one frame
+/// decompresses it once) and decoded timestamp columns (shared by all series of a target).
+final class BlockLRUCache<Value: Sendable>: Sendable {
+    struct Entry { var id: UInt32; var frame: Value; var lastUse: UInt64 }
     struct State { var entries: [Entry] = []; var tick: UInt64 = 0 }
     let capacity: Int
     let state = Mutex(State())
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
-    func get(_ id: UInt32) -> BlockFrame? {
+    func get(_ id: UInt32) -> Value? {
         state.withLock { s in
             s.tick += 1
             for i in s.entries.indices where s.entries[i].id == id {
@@ -42,7 +43,7 @@ final class BlockFrameCache: Sendable {
         }
     }
 
-    func put(_ id: UInt32, _ frame: BlockFrame) {
+    func put(_ id: UInt32, _ frame: Value) {
         state.withLock { s in
             s.tick += 1
             if s.entries.contains(where: { $0.id == id }) { return }

@@ -9,6 +9,8 @@ struct BlockIndex: Sendable {
     let seriesCount: Int
     let seriesAt: Int
     let seriesOffsetsAt: Int
+    let seriesBase: Int64
+    let seriesGroupSize: Int
     let frameCount: Int
     let framesAt: Int
     let columnCount: Int
@@ -35,7 +37,7 @@ struct BlockIndex: Sendable {
         // TOC at the end.
         let tocAt = b.count - BlockFormat.tocSize
         var t = ColdByteReader(b, position: tocAt)
-        let tocCRC = BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[tocAt..<(b.count - 8)]))
+        let tocCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[tocAt..<(b.count - 8)]))
         do {
             guard try t.u8() == BlockFormat.version else { throw corrupt("unsupported TOC version") }
             try t.skip(3)
@@ -59,7 +61,7 @@ struct BlockIndex: Sendable {
                 throw corrupt("section \(s): length out of range")
             }
             let start = r.position, end = start + Int(len)
-            let crc = BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[start..<end]))
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[start..<end]))
             var c = ColdByteReader(b, position: end)
             guard (try? c.u32()) == crc else { throw corrupt("section \(s): CRC mismatch") }
             sections[s] = (start, Int(len))
@@ -83,19 +85,23 @@ struct BlockIndex: Sendable {
             prev = o
         }
 
-        // Series: count, entries, offsets[count].
+        // Series: count, base time, group size, entries, group offsets.
         let ser = section(.series)
-        guard ser.length >= 4 else { throw corrupt("series: too short") }
+        guard ser.length >= 16 else { throw corrupt("series: too short") }
         seriesCount = u32(ser.at)
-        guard 4 + 4 * seriesCount <= ser.length else { throw corrupt("series: count out of range") }
+        seriesBase = Int64(bitPattern: u64(ser.at + 4))
+        seriesGroupSize = u32(ser.at + 12)
+        guard seriesGroupSize >= 1, seriesGroupSize <= 1 << 16 else { throw corrupt("series: bad group size") }
+        let groups = (seriesCount + seriesGroupSize - 1) / seriesGroupSize
+        guard 16 + 4 * groups <= ser.length else { throw corrupt("series: count out of range") }
         seriesAt = ser.at
-        seriesOffsetsAt = ser.at + ser.length - 4 * seriesCount
+        seriesOffsetsAt = ser.at + ser.length - 4 * groups
         let entriesEnd = seriesOffsetsAt - ser.at
-        prev = 3
-        for i in 0..<seriesCount {
+        var prevOffset = 15
+        for i in 0..<groups {
             let o = u32(seriesOffsetsAt + 4 * i)
-            guard o > prev, o < entriesEnd else { throw corrupt("series: bad offset table") }
-            prev = o
+            guard o > prevOffset, o < entriesEnd, i > 0 || o == 16 else { throw corrupt("series: bad group offset table") }
+            prevOffset = o
         }
 
         // Frames and columns.
@@ -195,12 +201,32 @@ struct BlockIndex: Sendable {
         return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
-    /// Bytes of series entry `ordinal`.
-    func seriesEntry(_ ordinal: Int) -> UnsafeRawBufferPointer? {
-        guard ordinal >= 0, ordinal < seriesCount else { return nil }
-        let start = seriesAt + u32(seriesOffsetsAt + 4 * ordinal)
-        let end = ordinal + 1 < seriesCount ? seriesAt + u32(seriesOffsetsAt + 4 * (ordinal + 1)) : seriesOffsetsAt
-        return UnsafeRawBufferPointer(rebasing: file.bytes[start..<end])
+    /// Decodes series `ordinal` into `record` (walking its group from the start; `scratch` is
+    /// reused for the entries before it).
+    func series(_ ordinal: Int, into record: inout BlockSeriesRecord, scratch: inout BlockSeriesRecord) throws(ColdFormatError) {
+        guard ordinal >= 0, ordinal < seriesCount else { throw .invalid("series \(ordinal) out of range") }
+        let group = ordinal / seriesGroupSize
+        let start = seriesAt + u32(seriesOffsetsAt + 4 * group)
+        let end = seriesOffsetsAt
+        var r = ColdByteReader(UnsafeRawBufferPointer(rebasing: file.bytes[start..<end]))
+        let first = group * seriesGroupSize
+        // Decode alternately into the two records so "previous" is always the other one.
+        var k = first
+        var haveInRecord = false
+        while true {
+            if (k - first) % 2 == 0 {
+                try BlockSeriesGroupCoding.decode(&r, previous: k == first ? nil : scratch, base: seriesBase, symbols: symbolCount,
+                                                  frames: frameCount, columns: columnCount, into: &record)
+                haveInRecord = true
+            } else {
+                try BlockSeriesGroupCoding.decode(&r, previous: record, base: seriesBase, symbols: symbolCount,
+                                                  frames: frameCount, columns: columnCount, into: &scratch)
+                haveInRecord = false
+            }
+            if k == ordinal { break }
+            k += 1
+        }
+        if !haveInRecord { swap(&record, &scratch) }
     }
 
     /// Location of frame `id`: chunk file number and offset.

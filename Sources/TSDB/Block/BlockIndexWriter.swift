@@ -64,7 +64,7 @@ struct BlockIndexFileWriter {
         toc.u8(BlockFormat.version); toc.u8(0); toc.u8(0); toc.u8(0)
         toc.u32(UInt32(BlockFormat.Section.allCases.count))
         for s in BlockFormat.Section.allCases { toc.u64(UInt64(sectionOffsets[s.rawValue] ?? 0)) }
-        toc.u32(BlockCRC32C.checksum(toc.bytes))
+        toc.u32(CRC32C.checksum(toc.bytes))
         toc.u32(BlockFormat.indexMagic)
         buffer.append(contentsOf: toc.bytes)
         try flush(crc: false)
@@ -77,7 +77,7 @@ struct BlockIndexFileWriter {
         guard buffer.count > 0 else { return }
         if crc {
             let previous = sectionCRC
-            sectionCRC = buffer.bytes.withUnsafeBytes { BlockCRC32C.checksum($0, continuing: previous) }
+            sectionCRC = buffer.bytes.withUnsafeBytes { CRC32C.update(previous, $0) }
         }
         try BlockFileIO.writeAll(fd, buffer.bytes, path: path)
         flushedOffset += Int64(buffer.count)

@@ -20,7 +20,8 @@ public final class BlockReader: IndexReader {
     public let sizeOnDisk: Int64
     let index: BlockIndex
     let chunkFiles: [BlockChunkFile]
-    let cache: BlockFrameCache
+    let cache: BlockLRUCache<BlockFrame>
+    let columnCache: BlockLRUCache<[Int64]>
     let closed = Atomic<Bool>(false)
 
     /// Number of decompressed frames kept per reader.
@@ -67,7 +68,8 @@ public final class BlockReader: IndexReader {
             }
         }
         chunkFiles = files
-        cache = BlockFrameCache(capacity: Self.defaultFrameCacheCapacity)
+        cache = BlockLRUCache(capacity: Self.defaultFrameCacheCapacity)
+        columnCache = BlockLRUCache(capacity: 256)
         sizeOnDisk = BlockFileIO.treeSize(directory)
     }
 
@@ -79,6 +81,7 @@ public final class BlockReader: IndexReader {
     public func close() {
         closed.store(true, ordering: .releasing)
         cache.removeAll()
+        columnCache.removeAll()
     }
 
     var isClosed: Bool { closed.load(ordering: .acquiring) }
@@ -86,43 +89,37 @@ public final class BlockReader: IndexReader {
     /// Labels of series `series`, sorted by name.
     public func labels(of series: UInt32) throws -> [(name: String, value: String)] {
         guard !isClosed else { throw BlockError.closed }
-        guard let entry = index.seriesEntry(Int(series)) else { throw BlockError.seriesNotFound(series) }
-        var r = ColdByteReader(entry)
-        do {
-            let n = try r.count(max: 1 << 16)
-            var out: [(name: String, value: String)] = []
-            out.reserveCapacity(n)
-            for _ in 0..<n {
-                guard let name = index.symbol(try r.uvarint()), let value = index.symbol(try r.uvarint()) else {
-                    throw ColdFormatError.invalid("symbol reference out of range")
-                }
-                out.append((name, value))
+        let rec = try record(of: series)
+        var out: [(name: String, value: String)] = []
+        out.reserveCapacity(rec.labels.count / 2)
+        var i = 0
+        while i + 1 < rec.labels.count {
+            guard let name = index.symbol(UInt64(rec.labels[i])), let value = index.symbol(UInt64(rec.labels[i + 1])) else {
+                throw BlockError.corrupt(file: index.path, reason: "series \(series): symbol reference out of range")
             }
-            return out
-        } catch let e as ColdFormatError {
-            throw BlockError.corrupt(file: index.path, reason: "series \(series): \(e)")
+            out.append((name, value))
+            i += 2
         }
+        return out
     }
 
-    /// Chunk list of `series`.
-    func chunks(of series: UInt32, into out: inout [BlockChunkMeta]) throws {
-        guard let entry = index.seriesEntry(Int(series)) else { throw BlockError.seriesNotFound(series) }
-        var r = ColdByteReader(entry)
+    /// Decoded index entry of `series`.
+    func record(of series: UInt32) throws -> BlockSeriesRecord {
+        guard Int(series) < index.seriesCount else { throw BlockError.seriesNotFound(series) }
+        var rec = BlockSeriesRecord(), scratch = BlockSeriesRecord()
         do {
-            let n = try r.count(max: 1 << 16)
-            for _ in 0..<(2 * n) { _ = try r.uvarint() }
-            try BlockSeriesEntry.decodeChunks(&r, frames: index.frameCount, columns: index.columnCount, into: &out)
+            try index.series(Int(series), into: &rec, scratch: &scratch)
         } catch {
             throw BlockError.corrupt(file: index.path, reason: "series \(series): \(error)")
         }
+        return rec
     }
 
     /// Iterator over the samples of `series` with `mint <= t <= maxt`; only chunks overlapping
     /// that range are read.
     public func iterator(for series: UInt32, mint: Int64 = .min, maxt: Int64 = .max) throws -> BlockSeriesIterator {
         guard !isClosed else { throw BlockError.closed }
-        var all: [BlockChunkMeta] = []
-        try chunks(of: series, into: &all)
+        var all = try record(of: series).chunks
         all.removeAll { $0.maxTime < mint || $0.minTime > maxt }
         return BlockSeriesIterator(reader: self, chunks: all, mint: mint, maxt: maxt)
     }
@@ -152,8 +149,8 @@ public final class BlockReader: IndexReader {
         defer { stored.deallocate() }
         try BlockFileIO.preadExactly(file.fd, into: stored.baseAddress!, count: storedLength, at: Int64(offset) + 16, path: file.path)
         let storedView = UnsafeRawBufferPointer(rebasing: stored[0..<storedLength])
-        var c = h.withUnsafeBytes { BlockCRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
-        c = BlockCRC32C.checksum(storedView, continuing: c)
+        var c = h.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
+        c = CRC32C.update(c, storedView)
         guard c == crc else { throw corrupt("CRC mismatch") }
         let f = BlockFrame(count: rawLength)
         if h[2] == BlockFormat.codecNone {
@@ -168,22 +165,37 @@ public final class BlockReader: IndexReader {
         return f
     }
 
-    /// Decodes chunk `c` into the buffers (resized as needed); returns the sample count.
+    /// Decoded timestamp column `id` (cached: all series of a scrape target share it).
+    func column(_ id: UInt32) throws -> [Int64] {
+        if let ts = columnCache.get(id) { return ts }
+        let col = index.column(Int(id))
+        let frame = try frame(UInt32(col.frame), kind: BlockFormat.frameKindTimestamps)
+        do {
+            var r = ColdByteReader(frame.buffer, position: col.position)
+            let n = try ColdTimestampCodec.count(&r)
+            guard n > 0 else { throw ColdFormatError.invalid("empty column") }
+            var ts = [Int64](repeating: 0, count: n)
+            try ts.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(ColdFormatError) in
+                try ColdTimestampCodec.decodeBody(&r, count: n, into: p.baseAddress!)
+            }
+            columnCache.put(id, ts)
+            return ts
+        } catch {
+            throw BlockError.corrupt(file: directory + "/chunks", reason: "timestamp column \(id): \(error)")
+        }
+    }
+
+    /// Decodes chunk `c`: `ts` becomes its (shared) timestamp column, `vs[0..<count]` its values.
     func decode(_ c: BlockChunkMeta, timestamps ts: inout [Int64], values vs: inout [Double]) throws -> Int {
-        let col = index.column(Int(c.column))
-        let tsFrame = try frame(UInt32(col.frame), kind: BlockFormat.frameKindTimestamps)
+        ts = try column(c.column)
+        let n = ts.count
+        guard ts[0] == c.minTime, ts[n - 1] == c.maxTime else {
+            throw BlockError.corrupt(file: index.path, reason: "column \(c.column) does not match its chunk's time range")
+        }
         let vFrame = try frame(c.frame, kind: BlockFormat.frameKindValues)
         do {
-            var tr = ColdByteReader(tsFrame.buffer, position: col.position)
-            let n = try ColdTimestampCodec.count(&tr)
-            guard n > 0 else { throw ColdFormatError.invalid("empty column") }
-            if ts.count < n { ts = [Int64](repeating: 0, count: n) }
-            if vs.count < n { vs = [Double](repeating: 0, count: n) }
-            try ts.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(ColdFormatError) in
-                try ColdTimestampCodec.decodeBody(&tr, count: n, into: p.baseAddress!)
-            }
-            guard ts[0] == c.minTime, ts[n - 1] == c.maxTime else { throw ColdFormatError.invalid("column does not match chunk time range") }
             var vr = ColdByteReader(vFrame.buffer, position: Int(c.position))
+            if vs.count < n { vs = [Double](repeating: 0, count: n) }
             try vs.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Double>) throws(ColdFormatError) in
                 try ColdValueCodec.decode(&vr, count: n, into: p.baseAddress!)
             }
@@ -234,7 +246,7 @@ public final class BlockReader: IndexReader {
         out.sort()
         // A series has a name once, so lists are disjoint; dedup only guards corrupt input.
         var w = 0
-        for x in out where w == 0 || out[w - 1] != x { out[w] = x; w += 1 }
+        for r in 0..<out.count where w == 0 || out[w - 1] != out[r] { out[w] = out[r]; w += 1 }
         out.removeLast(out.count - w)
         return out
     }

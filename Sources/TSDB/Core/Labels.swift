@@ -3,8 +3,9 @@ public struct Label: Sendable, Hashable, Comparable {
     public var name: String
     public var value: String
     @inlinable public init(name: String, value: String) { self.name = name; self.value = value }
+    /// Byte-wise (UTF-8) order, as Prometheus sorts labels.
     @inlinable public static func < (a: Label, b: Label) -> Bool {
-        a.name != b.name ? a.name < b.name : a.value < b.value
+        a.name != b.name ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8) : a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
     }
 }
 
@@ -31,7 +32,7 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
             if l.value.isEmpty { continue }
             out.append(l)
         }
-        out.sort { $0.name < $1.name }
+        out.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         if out.count > 1 {
             for i in 1..<out.count where out[i].name == out[i - 1].name {
                 throw .duplicateLabelName(out[i].name)
@@ -71,13 +72,13 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         return h.value
     }
 
-    /// Lexicographic order pair by pair (name, then value), shorter first on a common prefix.
+    /// Lexicographic order pair by pair (name, then value, each by UTF-8 bytes), shorter first on a common prefix.
     public static func < (a: Labels, b: Labels) -> Bool {
         let n = Swift.min(a.pairs.count, b.pairs.count)
         for i in 0..<n {
             let x = a.pairs[i], y = b.pairs[i]
-            if x.name != y.name { return x.name < y.name }
-            if x.value != y.value { return x.value < y.value }
+            if x.name != y.name { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
+            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
         }
         return a.pairs.count < b.pairs.count
     }

@@ -53,6 +53,8 @@ public enum NodeExporterWorkloadError: Error, Sendable, Equatable {
     case shapesFileNotFound
     /// The shapes file could not be read.
     case unreadable(path: String)
+    /// Parameters out of range (negative hosts, jitter not below half the interval).
+    case invalidParameters(String)
     /// A line of the shapes file could not be parsed.
     case malformedLine(number: Int, reason: String)
 }

@@ -43,8 +43,9 @@ public struct NodeExporterWorkload: Sendable {
     /// Loads the captured shapes (from `shapesPath`, or found by walking up to `Benchmarks/data`).
     public init(hosts: Int, seed: UInt64 = 42, intervalMs: Int64 = 15_000, jitterMs: Double = 1.5,
                 startMs: Int64 = 1_700_000_000_000, shapesPath: String? = nil) throws {
-        precondition(hosts >= 0 && intervalMs > 0 && jitterMs >= 0 && Double(intervalMs) > 2 * jitterMs + 1,
-                     "interval must exceed twice the jitter")
+        guard hosts >= 0, intervalMs > 0, jitterMs >= 0, Double(intervalMs) > 2 * jitterMs + 1 else {
+            throw NodeExporterWorkloadError.invalidParameters("need hosts >= 0, interval > 2 × jitter + 1 ms")
+        }
         self.hosts = hosts; self.seed = seed; self.intervalMs = intervalMs
         self.jitterMs = jitterMs; self.startMs = startMs
         guard let path = shapesPath ?? NodeExporterWorkload.locateShapesFile() else {
