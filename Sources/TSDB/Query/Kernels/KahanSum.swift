@@ -16,4 +16,12 @@ public enum KahanSum {
         let nc = c + ((big - t) + small)
         return (t, t.isInfinite ? 0 : nc)
     }
+
+    /// Prometheus 2.x `kahanSumInc`: the same step without the reset on an infinite sum.
+    @inlinable @inline(__always)
+    public static func addV2(_ inc: Double, to sum: Double, compensation c: Double) -> (sum: Double, compensation: Double) {
+        let t = sum + inc
+        if Swift.abs(sum) >= Swift.abs(inc) { return (t, c + ((sum - t) + inc)) }
+        return (t, c + ((inc - t) + sum))
+    }
 }

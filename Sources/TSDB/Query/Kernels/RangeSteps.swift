@@ -33,6 +33,22 @@ public struct RangeSteps: Sendable, Hashable {
         return d
     }
 
+    /// The first step at or after timestamp `ts`, counting from step `t` (itself a step), or nil
+    /// when that is past `end` (or `step` ≤ 0 and `t` < `ts`).
+    @inlinable
+    public func firstStep(atOrAfter ts: Int64, from t: Int64) -> Int64? {
+        if ts <= t { return t }
+        guard step > 0, end > t else { return nil }
+        // Unsigned arithmetic: both differences are positive and fit in UInt64 even when the
+        // signed subtraction would overflow.
+        let gap = UInt64(bitPattern: ts &- t)
+        let stride = UInt64(step)
+        let k = gap / stride + (gap % stride == 0 ? 0 : 1)
+        let maxK = UInt64(bitPattern: end &- t) / stride
+        guard k <= maxK else { return nil }
+        return t &+ Int64(bitPattern: k &* stride)
+    }
+
     /// False when no window can ever hold a sample (empty step grid or degenerate range).
     @inlinable
     public var canHaveSamples: Bool {

@@ -27,15 +27,15 @@ struct SampleWindowBuffer {
         values.deallocate()
     }
 
-    @inlinable var count: Int { @inline(__always) get { tail - head } }
+    @inlinable var count: Int { @inline(__always) get { tail &- head } }
     @inlinable var isEmpty: Bool { @inline(__always) get { tail == head } }
     @inlinable var firstTimestamp: Int64 { @inline(__always) get { timestamps[head] } }
-    @inlinable var lastTimestamp: Int64 { @inline(__always) get { timestamps[tail - 1] } }
+    @inlinable var lastTimestamp: Int64 { @inline(__always) get { timestamps[tail &- 1] } }
     @inlinable var firstValue: Double { @inline(__always) get { values[head] } }
 
     /// The live window as a read-only view.
     @inlinable var view: WindowView {
-        @inline(__always) get { WindowView(values: UnsafePointer(values.base + head), count: tail - head, firstSeq: headSeq) }
+        @inline(__always) get { WindowView(values: UnsafePointer(values.base + head), count: tail &- head, firstSeq: headSeq) }
     }
 
     /// Empties the buffer and restarts sequence numbers (start of a new evaluation).
@@ -52,15 +52,15 @@ struct SampleWindowBuffer {
         if tail == values.capacity { makeRoom() }
         timestamps[tail] = t
         values[tail] = v
-        tail += 1
-        return headSeq + (tail - head) - 1
+        tail &+= 1
+        return headSeq &+ (tail &- head) &- 1
     }
 
     /// Drops the oldest sample.
     @inlinable @inline(__always)
     mutating func removeFirst() {
-        head += 1
-        headSeq += 1
+        head &+= 1
+        headSeq &+= 1
         // Rewinding an empty buffer for free postpones the next compaction.
         if head == tail { head = 0; tail = 0 }
     }
@@ -68,7 +68,7 @@ struct SampleWindowBuffer {
     /// Drops every sample.
     @inlinable @inline(__always)
     mutating func removeAll() {
-        headSeq += tail - head
+        headSeq &+= tail &- head
         head = 0
         tail = 0
     }

@@ -60,6 +60,23 @@ public enum WindowAggregation {
         return mean + c
     }
 
+    /// Prometheus 2.x `avg_over_time`: a compensated incremental mean, `mean += v/n − mean/n`, which
+    /// keeps an infinite mean as long as later values cannot change it.
+    @inlinable
+    public static func avgV2(_ values: UnsafeBufferPointer<Double>) -> Double {
+        var mean = 0.0, count = 0.0, c = 0.0
+        for v in values {
+            count += 1
+            if mean.isInfinite {
+                // Inf − Inf would turn a correct infinite mean into NaN.
+                if v.isInfinite && (mean > 0) == (v > 0) { continue }
+                if !v.isInfinite && !v.isNaN { continue }
+            }
+            (mean, c) = KahanSum.addV2(v / count - mean / count, to: mean, compensation: c)
+        }
+        return mean.isInfinite ? mean : mean + c
+    }
+
     /// The compensated sum of `values[from...]` starting from `sum`, or nil when anything along the
     /// way was not finite (the caller then runs Prometheus' loop, with its Inf/NaN rules).
     ///
@@ -115,17 +132,43 @@ public enum WindowAggregation {
     /// (so the first of equal maxima wins, and an all-NaN window yields its newest NaN).
     @inlinable
     public static func max(_ values: UnsafeBufferPointer<Double>) -> Double {
-        guard var m = values.first else { return goNaN }
-        for v in values where v > m || m.isNaN { m = v }
-        return m
+        extremum(values) { $0 > $1 }
     }
 
     /// `min_over_time`: mirror image of `max`.
     @inlinable
     public static func min(_ values: UnsafeBufferPointer<Double>) -> Double {
-        guard var m = values.first else { return goNaN }
-        for v in values where v < m || m.isNaN { m = v }
+        extremum(values) { $0 < $1 }
+    }
+
+    /// Prometheus' scan `if beats(v, m) || isNaN(m) { m = v }`, split in two loops: skip the leading
+    /// NaNs (each replaces the previous one), then from the first number on `m` is never NaN again,
+    /// so the NaN test disappears and the update becomes a select (maxsd/minsd) with no branch.
+    @inlinable @inline(__always)
+    static func extremum(_ values: UnsafeBufferPointer<Double>, _ beats: (Double, Double) -> Bool) -> Double {
+        guard let base = values.baseAddress, values.count > 0 else { return goNaN }
+        let n = values.count
+        var i = 0
+        while i < n && base[i].isNaN { i &+= 1 }
+        if i == n { return base[n &- 1] }
+        var m = base[i]
+        i &+= 1
+        while i < n {
+            let v = base[i]
+            m = beats(v, m) ? v : m
+            i &+= 1
+        }
         return m
+    }
+
+    /// Prometheus' `quantile(φ, values)` (as in `quantile_over_time` and the `quantile` aggregation)
+    /// by selection, without sorting or modifying `values`; `scratch` provides the work space.
+    public static func quantile(_ phi: Double, of values: UnsafeBufferPointer<Double>, scratch: WindowScratch) -> Double {
+        guard let base = values.baseAddress, values.count > 0 else { return goNaN }
+        if let special = invalidQuantileResult(phi) { return special }
+        var work = scratch.sortedValues
+        defer { scratch.sortedValues = work }
+        return QuantileWindow.quantile(phi, of: WindowView(values: base, count: values.count, firstSeq: 0), work: &work)
     }
 
     /// The result of `quantile` for φ outside [0, 1] or NaN (values present), else nil.

@@ -6,6 +6,9 @@ public enum WindowFunction: Sendable, Hashable {
     case sum
     /// `avg_over_time`: compensated mean, switching to an incremental mean when the sum overflows.
     case avg
+    /// `avg_over_time` as Prometheus 2.x computes it (incremental compensated mean), for
+    /// differential tests against a 2.x reference; differs from `avg` in the last bits.
+    case avgV2
     /// `min_over_time`: smallest value; NaN only when every value is NaN.
     case min
     /// `max_over_time`: largest value; NaN only when every value is NaN.

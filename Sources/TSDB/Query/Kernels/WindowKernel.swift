@@ -31,6 +31,9 @@ public enum WindowKernel {
         case .avg:
             var r = RecomputingReducer<AvgFormula>()
             drive(&r, over: &it, steps: steps, scratch: scratch, emit: emit)
+        case .avgV2:
+            var r = RecomputingReducer<AvgV2Formula>()
+            drive(&r, over: &it, steps: steps, scratch: scratch, emit: emit)
         case .stdvar:
             var r = RecomputingReducer<StdvarFormula>()
             drive(&r, over: &it, steps: steps, scratch: scratch, emit: emit)
@@ -73,9 +76,13 @@ public enum WindowKernel {
         _ reducer: inout R, over it: inout I, steps: RangeSteps, scratch: WindowScratch,
         emit: (Int64, Double) -> Void
     ) {
+        // Work on local copies (written back at the end) so the optimiser can keep the cursor and
+        // buffer indices in registers instead of storing them through the inout/class references.
         var buffer = scratch.samples
+        var iter = it
         buffer.reset()
         defer {
+            it = iter
             scratch.samples = buffer
             reducer.returnStorage(to: scratch)
         }
@@ -83,9 +90,9 @@ public enum WindowKernel {
         let end = steps.end
         var t = steps.start
         // The pending sample: the first one not yet appended (its timestamp is > every buffered one).
-        var hasPending = it.seek(to: steps.lowerBound(at: t))
-        var pendingT: Int64 = hasPending ? it.timestamp : 0
-        var pendingV: Double = hasPending ? it.value : 0
+        var hasPending = iter.seek(to: steps.lowerBound(at: t))
+        var pendingT: Int64 = hasPending ? iter.timestamp : 0
+        var pendingV: Double = hasPending ? iter.value : 0
         while true {
             let lower = steps.lowerBound(at: t)
             // Evict; when the whole window goes (gap, or non-overlapping windows) do it in one go.
@@ -100,19 +107,27 @@ public enum WindowKernel {
                     }
                 }
             }
-            // Skip samples that fall before this window without reading them one by one.
-            if hasPending && pendingT < lower {
-                hasPending = it.seek(to: lower)
-                if hasPending { pendingT = it.timestamp; pendingV = it.value }
-            }
-            while hasPending && pendingT <= t {
-                // Stale markers are not samples for range functions (Prometheus drops them).
-                if !StaleNaN.isStale(pendingV) {
-                    let seq = buffer.append(pendingT, pendingV)
-                    if tracks { reducer.appended(seq: seq, value: pendingV) }
+            if buffer.isEmpty {
+                // Nothing buffered: stop when the series is exhausted, and jump over the steps whose
+                // windows end before the next sample (gaps, late-starting series) instead of
+                // visiting each empty one.
+                guard hasPending else { return }
+                if pendingT > t {
+                    guard let next = steps.firstStep(atOrAfter: pendingT, from: t) else { return }
+                    t = next
+                    continue
                 }
-                hasPending = it.next()
-                if hasPending { pendingT = it.timestamp; pendingV = it.value }
+            }
+            if hasPending {
+                // Skip samples that fall before this window without reading them one by one.
+                if pendingT < lower {
+                    hasPending = iter.seek(to: lower)
+                    if hasPending { pendingT = iter.timestamp; pendingV = iter.value }
+                }
+                if hasPending && pendingT <= t {
+                    appendSamples(through: t, from: &iter, pendingT: &pendingT, pendingV: &pendingV,
+                                  hasPending: &hasPending, into: &buffer, reducer: &reducer, tracks: tracks)
+                }
             }
             if !buffer.isEmpty { emit(t, reducer.result(buffer.view)) }
             guard steps.step > 0 else { return }
@@ -120,5 +135,33 @@ public enum WindowKernel {
             if overflow || next > end { return }
             t = next
         }
+    }
+
+    /// Appends the pending sample and its successors up to `t` (stale markers dropped: they are not
+    /// samples for range functions). Kept out of line so this loop gets the registers to itself.
+    @inlinable @inline(never)
+    static func appendSamples<I: SampleIterator, R: WindowReducer>(
+        through t: Int64, from iter: inout I, pendingT: inout Int64, pendingV: inout Double,
+        hasPending: inout Bool, into buffer: inout SampleWindowBuffer, reducer: inout R, tracks: Bool
+    ) {
+        // The cursor is used in place (a local copy could cost ARC traffic per step for iterators
+        // holding references); the buffer is trivial, so a local copy keeps its indices in registers.
+        var b = buffer
+        var ts = pendingT, v = pendingV
+        var more = true
+        repeat {
+            if !StaleNaN.isStale(v) {
+                let seq = b.append(ts, v)
+                if tracks { reducer.appended(seq: seq, value: v) }
+            }
+            more = iter.next()
+            if !more { break }
+            ts = iter.timestamp
+            v = iter.value
+        } while ts <= t
+        buffer = b
+        pendingT = ts
+        pendingV = v
+        hasPending = more
     }
 }

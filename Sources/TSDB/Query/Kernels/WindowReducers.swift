@@ -53,18 +53,27 @@ struct ConstantReducer: WindowReducer {
 /// A formula that must see the window's values in order, from scratch.
 @usableFromInline
 protocol WindowFormula {
+    /// The function's value over `values` (oldest first, not empty).
     static func apply(_ values: UnsafeBufferPointer<Double>) -> Double
 }
 
+/// `WindowAggregation.sum`.
 @usableFromInline enum SumFormula: WindowFormula {
     @inlinable static func apply(_ values: UnsafeBufferPointer<Double>) -> Double { WindowAggregation.sum(values) }
 }
+/// `WindowAggregation.avg`.
 @usableFromInline enum AvgFormula: WindowFormula {
     @inlinable static func apply(_ values: UnsafeBufferPointer<Double>) -> Double { WindowAggregation.avg(values) }
 }
+/// `WindowAggregation.avgV2`.
+@usableFromInline enum AvgV2Formula: WindowFormula {
+    @inlinable static func apply(_ values: UnsafeBufferPointer<Double>) -> Double { WindowAggregation.avgV2(values) }
+}
+/// `WindowAggregation.variance`.
 @usableFromInline enum StdvarFormula: WindowFormula {
     @inlinable static func apply(_ values: UnsafeBufferPointer<Double>) -> Double { WindowAggregation.variance(values) }
 }
+/// `WindowAggregation.stddev`.
 @usableFromInline enum StddevFormula: WindowFormula {
     @inlinable static func apply(_ values: UnsafeBufferPointer<Double>) -> Double { WindowAggregation.stddev(values) }
 }
