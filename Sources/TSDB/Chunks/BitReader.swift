@@ -31,12 +31,6 @@ struct BitReader: Sendable {
         return word &<< UInt64(truncatingIfNeeded: position & 7)
     }
 
-    /// The next 64 bits without consuming them; the top 57 or more are stream bits.
-    @inlinable @inline(__always)
-    func peek(_ base: UnsafeRawPointer) -> UInt64 {
-        Self.peek(base, position)
-    }
-
     /// Reads `count` bits (1...64), returned right-aligned.
     @inlinable @inline(__always)
     mutating func read(_ count: Int, _ base: UnsafeRawPointer) -> UInt64 {

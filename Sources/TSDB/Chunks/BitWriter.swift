@@ -1,132 +1,70 @@
-/// Appends bit fields most-significant-bit first to a byte array through a 64-bit accumulator.
+/// Appends bit fields most-significant-bit first into caller-owned memory through a 64-bit
+/// accumulator.
 ///
-/// Layout of `storage`: `base` caller-owned bytes (a chunk header), then every completed 64-bit
-/// word stored big-endian, then an 8-byte slot for the pending word, then at least `padding`
-/// zero bytes. Bits go into `acc` and whole words are stored, so no byte is ever read back and
-/// modified. `sync()` stores the pending word into its slot so `storage` is readable as a
-/// contiguous stream at any time; the padding lets readers load past the last bit unchecked.
+/// The accumulator holds the 0...7 bits of the unfinished byte at its top. Each `write` ORs the
+/// field in below them, stores the whole 64-bit accumulator big-endian at `byteOffset` (one
+/// unaligned store, never a read-modify-write of memory), then advances past the completed bytes.
+/// There is no branch on how full the accumulator is, and memory always holds every written bit
+/// (the unfinished byte included), so readers need no flush. The 8-byte store writes zeros past
+/// the last bit, so the caller keeps at least 8 writable bytes after `byteOffset`.
 @usableFromInline
 struct BitWriter: Sendable {
-    /// Header bytes, completed words, the pending-word slot and zero padding.
-    @usableFromInline var storage: [UInt8]
-    /// Number of caller-owned bytes before the bit stream.
-    @usableFromInline let base: Int
-    /// Zero bytes kept after the pending-word slot.
-    @usableFromInline let padding: Int
-    /// Pending bits, left-aligned: the next bit goes at position 63 - accBits.
+    /// Largest field `write` accepts: with up to 7 pending bits it still fits the accumulator.
+    @usableFromInline static var maxFieldBits: Int { 56 }
+
+    /// Offset of the first byte that is not complete yet.
+    @usableFromInline var byteOffset: Int
+    /// Pending bits of the unfinished byte, left-aligned; the bits below them are zero.
     @usableFromInline var acc: UInt64
-    /// Number of valid bits in `acc`, always in 0..<64.
-    @usableFromInline var accBits: Int
-    /// Number of completed words stored in `storage`.
-    @usableFromInline var fullWords: Int
+    /// Number of pending bits in `acc` (0...7).
+    @usableFromInline var pendingBits: Int
 
-    /// Bytes added each time the storage runs out: whole words, so growth stays rare.
-    @usableFromInline static var growthBytes: Int { 64 }
-
-    /// An empty writer with `base` zeroed header bytes, room for `initialWords` words and
-    /// `padding` zero bytes after the stream.
+    /// A writer whose first bit goes to bit `bitPosition` of the buffer; `partialByte` holds the
+    /// bits already in that byte (bits past the position are ignored).
     @inlinable
-    init(base: Int, initialWords: Int, padding: Int) {
-        self.base = base
-        self.padding = padding
-        storage = [UInt8](repeating: 0, count: base + 8 * max(initialWords, 1) + padding)
-        acc = 0
-        accBits = 0
-        fullWords = 0
+    init(bitPosition: Int, partialByte: UInt8 = 0) {
+        byteOffset = bitPosition &>> 3
+        pendingBits = bitPosition & 7
+        let kept = pendingBits == 0 ? 0 : UInt64(partialByte) & (0xff &<< UInt64(8 &- pendingBits)) & 0xff
+        acc = kept &<< 56
     }
 
-    /// A writer that continues the stream of `bitCount` bits that follows `base` header bytes in
-    /// `bytes`; bits past `bitCount` in `bytes` are ignored. Requires `bytes` to hold them all.
-    @usableFromInline
-    init(resuming bytes: [UInt8], base: Int, bitCount: Int, padding: Int) {
-        self.base = base
-        self.padding = padding
-        fullWords = bitCount / 64
-        accBits = bitCount % 64
-        let kept = base + 8 * fullWords
-        storage = Array(bytes[0..<kept])
-        storage.append(contentsOf: repeatElement(0, count: 8 + padding + Self.growthBytes))
-        // Gather the partial word byte by byte; this runs once per resumed chunk.
-        var word: UInt64 = 0
-        for i in 0..<8 where kept + i < bytes.count {
-            word |= UInt64(bytes[kept + i]) << (56 - 8 * i)
-        }
-        acc = accBits == 0 ? 0 : word & ~(UInt64.max >> accBits)
-        sync()
-    }
-
-    /// Number of bits written after the header.
+    /// Absolute bit position of the next bit written.
     @inlinable
-    var bitCount: Int { fullWords &* 64 &+ accBits }
+    var bitPosition: Int { byteOffset &* 8 &+ pendingBits }
 
-    /// Number of bytes the written bits occupy including the header.
-    @inlinable
-    var byteCount: Int { base &+ (bitCount &+ 7) &>> 3 }
-
-    /// Appends the low `count` bits of `bits` (count in 0...64; higher bits of `bits` must be zero).
+    /// Appends the low `count` bits of `bits` (count 0...56; higher bits of `bits` must be zero).
     @inlinable @inline(__always)
-    mutating func write(_ bits: UInt64, count: Int) {
-        let free = 64 &- accBits  // 1...64
-        if count < free {
-            // &<< by `free - count` (1...64) is safe: with count == 0, bits is 0.
-            acc |= bits &<< UInt64(truncatingIfNeeded: free &- count)
-            accBits &+= count
-            return
-        }
-        let rest = count &- free  // 0...63 bits that spill into the next word
-        acc |= bits &>> UInt64(truncatingIfNeeded: rest)
-        storeFullWord()
-        acc = rest == 0 ? 0 : bits &<< UInt64(truncatingIfNeeded: 64 &- rest)
-        accBits = rest
+    mutating func write(_ bits: UInt64, count: Int, to base: UnsafeMutableRawPointer) {
+        // count == 0 (then bits == 0) shifts by 64, which &<< turns into 0: still a no-op.
+        acc |= bits &<< UInt64(truncatingIfNeeded: 64 &- pendingBits &- count)
+        let filled = pendingBits &+ count
+        base.storeBytes(of: acc.bigEndian, toByteOffset: byteOffset, as: UInt64.self)
+        byteOffset &+= filled &>> 3
+        acc = acc &<< UInt64(truncatingIfNeeded: filled & ~7)
+        pendingBits = filled & 7
     }
 
-    /// Appends one byte; used for the byte-aligned varint header fields.
-    @inlinable
-    mutating func writeByte(_ b: UInt8) {
-        write(UInt64(b), count: 8)
-    }
-
-    /// Stores the full accumulator as the next completed word and opens a new pending slot.
-    @inlinable
-    mutating func storeFullWord() {
-        let offset = base &+ fullWords &* 8
-        // Keep room for the new pending slot plus the padding.
-        if _slowPath(offset &+ 16 &+ padding > storage.count) {
-            storage.append(contentsOf: repeatElement(0, count: Self.growthBytes))
-        }
-        let word = acc.bigEndian
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: word, toByteOffset: offset, as: UInt64.self) }
-        fullWords &+= 1
-    }
-
-    /// Stores the pending word into its slot so `storage` holds every written bit.
-    @inlinable
-    mutating func sync() {
-        let offset = base &+ fullWords &* 8
-        let word = acc.bigEndian
-        storage.withUnsafeMutableBytes { $0.storeBytes(of: word, toByteOffset: offset, as: UInt64.self) }
-    }
-
-    /// Stores the pending word and a big-endian 16-bit header at byte 0 in one pass.
-    @inlinable
-    mutating func sync(header: UInt16) {
-        let offset = base &+ fullWords &* 8
-        let word = acc.bigEndian
-        let h = header.bigEndian
-        storage.withUnsafeMutableBytes { buf in
-            buf.storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
-            buf.storeBytes(of: h, toByteOffset: 0, as: UInt16.self)
+    /// Appends the low `count` bits of `bits` for any count in 0...64.
+    @inlinable @inline(__always)
+    mutating func writeWide(_ bits: UInt64, count: Int, to base: UnsafeMutableRawPointer) {
+        if _fastPath(count <= Self.maxFieldBits) {
+            write(bits, count: count, to: base)
+        } else {
+            let low = count &- 32
+            write(bits &>> UInt64(truncatingIfNeeded: low), count: 32, to: base)
+            write(bits & (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- low)), count: low, to: base)
         }
     }
 
     /// Appends `value` as an unsigned LEB128 varint (1 to 10 bytes).
-    @inlinable
-    mutating func writeUVarint(_ value: UInt64) {
+    @inlinable @inline(__always)
+    mutating func writeUVarint(_ value: UInt64, to base: UnsafeMutableRawPointer) {
         var v = value
         while v >= 0x80 {
-            writeByte(UInt8(truncatingIfNeeded: v) | 0x80)
+            write(v & 0x7f | 0x80, count: 8, to: base)
             v &>>= 7
         }
-        writeByte(UInt8(truncatingIfNeeded: v))
+        write(v, count: 8, to: base)
     }
 }

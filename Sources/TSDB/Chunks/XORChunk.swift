@@ -10,7 +10,9 @@
 /// - a value after the first is `x = bits ^ previous bits`: `0` when x is 0; `10` + the
 ///   significant bits of x inside the current window; `11` + 5-bit leading-zero count +
 ///   6-bit significant-bit count (0 means 64) + those bits, which sets a new window.
-///   The window starts as all 64 bits (leading 0, trailing 0).
+///   The window starts as all 64 bits (leading 0, trailing 0). The encoder reuses the window
+///   whenever the XOR fits in it, except a full 64-bit one (as the initial) when a new window
+///   is smaller.
 /// The stream ends at the last sample; the final byte is zero-padded.
 ///
 /// A value type: copies are independent (copy-on-write bytes). Appending is O(1) amortized.
@@ -20,6 +22,10 @@ public struct XORChunk: Sendable {
 
     /// Size of the sample-count header in bytes.
     @usableFromInline static var headerBytes: Int { 2 }
+
+    /// Free bytes required past the write position before an append: the largest sample
+    /// (145 bits) plus the writer's 8-byte store, with `BitReader.padding` still left after it.
+    @usableFromInline static var appendRoom: Int { 64 }
 
     /// Why bytes were rejected as a chunk.
     public enum FormatError: Error, Sendable, Equatable {
@@ -31,54 +37,63 @@ public struct XORChunk: Sendable {
         case timestampsNotIncreasing(atSample: Int)
     }
 
-    /// The encoded bytes being appended to; see `BitWriter` for the layout.
-    @usableFromInline var writer: BitWriter
-    /// Set for a chunk made from external bytes: `writer.storage` holds them verbatim and the
-    /// writer's word state is rebuilt on the first append.
-    @usableFromInline var needsResume: Bool
-    /// Absolute bit position where the encoded stream ends.
-    @usableFromInline var endBit: Int
-    @usableFromInline var count: Int
-    @usableFromInline var firstT: Int64
-    @usableFromInline var firstValueBits: UInt64
-    /// Decoder state after the second sample, handed to iterators so they skip the varints.
-    @usableFromInline var afterSecond: XORChunkIterator.State
-    @usableFromInline var lastT: Int64
-    /// Previous timestamp delta, wrapping.
-    @usableFromInline var delta: UInt64
-    @usableFromInline var lastValueBits: UInt64
-    /// Current XOR window as leading and trailing zero counts.
-    @usableFromInline var leading: Int
-    @usableFromInline var trailing: Int
+    /// Everything the appender updates per sample, apart from the bytes.
+    @usableFromInline
+    struct Appender: Sendable {
+        @usableFromInline var writer: BitWriter
+        @usableFromInline var count: Int
+        @usableFromInline var firstT: Int64
+        @usableFromInline var firstValueBits: UInt64
+        /// Decoder state after the second sample, handed to iterators so they skip the varints.
+        @usableFromInline var afterSecond: XORChunkIterator.State
+        @usableFromInline var lastT: Int64
+        /// Previous timestamp delta, wrapping.
+        @usableFromInline var delta: UInt64
+        @usableFromInline var lastValueBits: UInt64
+        /// Current XOR window as leading and trailing zero counts.
+        @usableFromInline var leading: Int
+        @usableFromInline var trailing: Int
+
+        @inlinable
+        init(writer: BitWriter) {
+            self.writer = writer
+            count = 0
+            firstT = 0
+            firstValueBits = 0
+            afterSecond = XORChunkIterator.State(
+                position: writer.bitPosition, t: 0, delta: 0, valueBits: 0, significant: 64, trailing: 0)
+            lastT = 0
+            delta = 0
+            lastValueBits = 0
+            leading = 0
+            trailing = 0
+        }
+    }
+
+    /// Header (only up to date in `bytes`), bit stream, then zero bytes: at least `appendRoom`
+    /// past the write position.
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var state: Appender
 
     /// An empty chunk with room for about 120 typical samples before growing.
     @inlinable
     public init() {
-        // 20 words = 160 bytes: ~120 samples at the ~1.3 B/sample of real scrapes.
-        writer = BitWriter(base: Self.headerBytes, initialWords: 20, padding: BitReader.padding)
-        needsResume = false
-        endBit = Self.headerBytes * 8
-        count = 0
-        firstT = 0
-        firstValueBits = 0
-        afterSecond = XORChunkIterator.State(
-            position: 0, t: 0, delta: 0, valueBits: 0, significant: 64, trailing: 0)
-        lastT = 0
-        delta = 0
-        lastValueBits = 0
-        leading = 0
-        trailing = 0
+        // 192 bytes: the stream can reach 128 bytes (~120 samples at ~1.1 B/sample) before the
+        // first growth.
+        storage = [UInt8](repeating: 0, count: 192)
+        state = Appender(writer: BitWriter(bitPosition: Self.headerBytes * 8))
     }
 
     /// Validates and adopts encoded bytes (for example read from disk); throws on a bad header,
-    /// truncation or corrupt fields. Decodes every sample once (about 1 µs per 120 samples).
-    /// Bytes after the last sample's bits are ignored and dropped.
+    /// truncation or corrupt fields. Decodes every sample once (~2 µs per 120 samples).
+    /// Bits and bytes after the last sample's bits are ignored and dropped.
     public init(bytes: [UInt8]) throws(FormatError) {
         guard bytes.count >= Self.headerBytes else { throw .missingHeader }
         let n = Int(bytes[0]) << 8 | Int(bytes[1])
         // The iterator copies the bytes once, adding the zero padding readers rely on.
         var it = XORChunkIterator(unvalidatedBytes: bytes)
-        let second = it.state
+        let first = it.state
+        let second = it.second
         var decoded = 0
         var prevT = Int64.min
         while it.next() {
@@ -88,155 +103,204 @@ public struct XORChunk: Sendable {
         }
         guard decoded == n else { throw .truncated(decodedSamples: decoded, expected: n) }
         let last = it.state
-        writer = BitWriter(base: Self.headerBytes, initialWords: 1, padding: BitReader.padding)
-        writer.storage = it.storage
-        needsResume = true
-        count = n
-        firstT = it.firstT
-        firstValueBits = it.firstValueBits
-        afterSecond = second
-        if n <= 1 {
-            // No second sample: the state holds just the position after the decoded prefix.
-            endBit = second.position
-            lastT = firstT
-            lastValueBits = firstValueBits
-            delta = 0
-            trailing = 0
-            leading = 0
-        } else {
-            endBit = last.position
-            lastT = last.t
-            lastValueBits = last.valueBits
-            delta = last.delta
-            trailing = last.trailing
-            leading = 64 &- last.significant &- last.trailing
+        // With one sample the stream ends after it; with none, at the header.
+        let end = n >= 2 ? last.position : n == 1 ? first.position : Self.headerBytes * 8
+        var storage = it.storage
+        // Zero whatever follows the stream (unused bits of its last byte, trailing bytes), so
+        // `bytes` is canonical and later appends start from clean memory.
+        let used = (end + 7) / 8
+        if end & 7 != 0 { storage[end / 8] &= 0xff << (8 - end & 7) }
+        for i in used..<bytes.count { storage[i] = 0 }
+        if storage.count < used + Self.appendRoom {
+            storage.append(contentsOf: repeatElement(0, count: used + Self.appendRoom - storage.count))
         }
+        let partial = end & 7 == 0 ? 0 : storage[end / 8]
+        var s = Appender(writer: BitWriter(bitPosition: end, partialByte: partial))
+        s.count = n
+        s.firstT = first.t
+        s.firstValueBits = first.valueBits
+        s.afterSecond = second
+        s.lastT = last.t
+        s.lastValueBits = last.valueBits
+        if n >= 2 {
+            s.delta = last.delta
+            s.trailing = last.trailing
+            s.leading = 64 &- last.significant &- last.trailing
+        }
+        self.storage = storage
+        state = s
     }
 
     /// Number of samples in the chunk.
     @inlinable
-    public var numSamples: Int { count }
+    public var numSamples: Int { state.count }
 
     /// Timestamp of the first sample; `Int64.max` when empty, so empty chunks overlap nothing.
     @inlinable
-    public var minTime: Int64 { count == 0 ? .max : firstT }
+    public var minTime: Int64 { state.count == 0 ? .max : state.firstT }
 
     /// Timestamp of the last sample; `Int64.min` when empty.
     @inlinable
-    public var maxTime: Int64 { count == 0 ? .min : lastT }
+    public var maxTime: Int64 { state.count == 0 ? .min : state.lastT }
 
     /// The exact encoded bytes (header plus stream, last byte zero-padded); a copy.
     public var bytes: [UInt8] {
-        Array(writer.storage[0..<byteCount])
+        var out = Array(storage[0..<byteCount])
+        // The header in `storage` is not maintained per append (iterators take the count from
+        // the chunk); it is written here.
+        out[0] = UInt8(truncatingIfNeeded: state.count >> 8)
+        out[1] = UInt8(truncatingIfNeeded: state.count)
+        return out
     }
 
     /// Encoded size in bytes (what `bytes.count` returns, without copying).
     @inlinable
-    public var byteCount: Int { (endBit &+ 7) &>> 3 }
+    public var byteCount: Int { (state.writer.bitPosition &+ 7) &>> 3 }
 
     /// An iterator over the samples; cheap (shares the bytes) and unaffected by later appends.
     @inlinable
     public func makeIterator() -> XORChunkIterator {
         XORChunkIterator(
-            storage: writer.storage, count: count, endBit: endBit, firstT: firstT,
-            firstValueBits: firstValueBits, afterSecond: afterSecond)
+            storage: storage, count: state.count, endBit: state.writer.bitPosition,
+            first: XORChunkIterator.State(
+                position: 0, t: state.firstT, delta: 0, valueBits: state.firstValueBits, significant: 64, trailing: 0),
+            second: state.afterSecond)
     }
 
     /// Appends a sample. The caller guarantees `t` is greater than the last timestamp and that
     /// the chunk holds fewer than `maxSamples` samples.
     @inlinable
     public mutating func append(t: Int64, v: Double) {
-        precondition(count < Self.maxSamples, "XORChunk is full")
-        assert(count == 0 || t > lastT, "timestamps must be strictly increasing")
-        if _slowPath(needsResume) { resumeWriter() }
-        let bits = v.bitPattern
+        precondition(state.count < Self.maxSamples, "XORChunk is full")
+        assert(state.count == 0 || t > state.lastT, "timestamps must be strictly increasing")
+        if _slowPath(storage.count &- state.writer.byteOffset < Self.appendRoom) {
+            Self.grow(&storage, usedBytes: state.writer.byteOffset, samples: state.count)
+        }
+        Self.append(t: t, bits: v.bitPattern, &storage, &state)
+    }
+
+    /// Takes the two properties as separate inout arguments so the closure can mutate `state`
+    /// in place while `storage` is borrowed (a closure capturing `self` could not).
+    @inlinable @inline(__always)
+    static func append(t: Int64, bits: UInt64, _ storage: inout [UInt8], _ state: inout Appender) {
+        storage.withUnsafeMutableBytes { state.append(t: t, bits: bits, to: $0.baseAddress.unsafelyUnwrapped) }
+    }
+
+    /// Enlarges the zero-filled storage so the next appends have `appendRoom` bytes of room.
+    /// (Static on the bytes alone, so `state` need not be in memory around the call.)
+    @usableFromInline
+    static func grow(_ storage: inout [UInt8], usedBytes: Int, samples: Int) {
+        // Size for a 120-sample chunk (the usual cut) at the rate so far, and at least double:
+        // one reallocation for most chunks, O(1) amortized appends beyond.
+        let projected = samples > 0 ? usedBytes / samples * 120 + usedBytes % samples * 120 / samples : 0
+        let newCount = max(storage.count &* 2, projected &+ appendRoom)
+        var bigger = [UInt8](repeating: 0, count: newCount)
+        bigger.withUnsafeMutableBytes { dst in
+            storage.withUnsafeBytes { src in dst.baseAddress.unsafelyUnwrapped.copyMemory(from: src.baseAddress.unsafelyUnwrapped, byteCount: src.count) }
+        }
+        storage = bigger
+    }
+}
+
+extension XORChunk.Appender {
+    /// Encodes one sample at the writer's position in `base`.
+    @inlinable @inline(__always)
+    mutating func append(t: Int64, bits: UInt64, to base: UnsafeMutableRawPointer) {
         if _fastPath(count >= 2) {
             let d = UInt64(bitPattern: t &- lastT)
-            writeDeltaOfDelta(Int64(bitPattern: d &- delta))
+            appendRegular(dod: d &- delta, bits: bits, to: base)
             delta = d
-            writeValue(bits)
         } else if count == 0 {
-            let zigzag = UInt64(bitPattern: (t &<< 1) ^ (t &>> 63))
-            writer.writeUVarint(zigzag)
-            writer.write(bits, count: 64)
+            writer.writeUVarint(UInt64(bitPattern: (t &<< 1) ^ (t &>> 63)), to: base)
+            writer.writeWide(bits, count: 64, to: base)
             firstT = t
             firstValueBits = bits
         } else {
             let d = UInt64(bitPattern: t &- lastT)
-            writer.writeUVarint(d)
+            writer.writeUVarint(d, to: base)
+            let (code, codeBits, payload, payloadBits) = encodeValue(bits)
+            writer.write(code, count: codeBits, to: base)
+            writer.writeWide(payload, count: payloadBits, to: base)
             delta = d
-            writeValue(bits)
             afterSecond = XORChunkIterator.State(
-                position: writer.base &* 8 &+ writer.bitCount, t: t, delta: d, valueBits: bits,
+                position: writer.bitPosition, t: t, delta: d, valueBits: bits,
                 significant: 64 &- leading &- trailing, trailing: trailing)
         }
         lastT = t
         lastValueBits = bits
         count &+= 1
-        endBit = writer.base &* 8 &+ writer.bitCount
-        writer.sync(header: UInt16(truncatingIfNeeded: count))
     }
 
-    /// Encodes a delta-of-delta into the smallest bucket that holds it.
+    /// Encodes the delta-of-delta and value of a sample after the second: one write when the
+    /// sample fits 56 bits, else the timestamp code plus value control bits, then the payload.
     @inlinable @inline(__always)
-    mutating func writeDeltaOfDelta(_ dod: Int64) {
-        let u = UInt64(bitPattern: dod)
-        if dod == 0 {
-            writer.write(0, count: 1)
-        } else if u &+ (1 << 13) < (1 << 14) {
-            writer.write(0b10 << 14 | (u & 0x3fff), count: 16)
-        } else if u &+ (1 << 16) < (1 << 17) {
-            writer.write(0b110 << 17 | (u & 0x1_ffff), count: 20)
-        } else if u &+ (1 << 19) < (1 << 20) {
-            writer.write(0b1110 << 20 | (u & 0xf_ffff), count: 24)
-        } else {
-            writer.write(0b1111, count: 4)
-            writer.write(u, count: 64)
-        }
-    }
-
-    /// Encodes a value XORed with the previous one, reusing the window when that is no larger.
-    @inlinable @inline(__always)
-    mutating func writeValue(_ bits: UInt64) {
-        let x = bits ^ lastValueBits
-        if x == 0 {
-            writer.write(0, count: 1)
+    mutating func appendRegular(dod: UInt64, bits: UInt64, to base: UnsafeMutableRawPointer) {
+        if _slowPath(dod &+ (1 << 13) >= (1 << 14)) {
+            // Irregular timestamps: the wider buckets, off the regular path.
+            // By value: passing `writer`'s address would pin it to memory on the regular path.
+            writer = Self.writingWideDeltaOfDelta(dod, writer, to: base)
+            let (code, codeBits, payload, payloadBits) = encodeValue(bits)
+            writer.write(code, count: codeBits, to: base)
+            writer.writeWide(payload, count: payloadBits, to: base)
             return
         }
+        // '0' or '10' + 14 bits, chosen by mask rather than branch: with jittered scrapes the
+        // delta-of-delta is 0 about one time in five, unpredictably.
+        let nonZero = 0 &- (dod == 0 ? 0 : 1 as UInt64)
+        let tsCode = (0b10 << 14 | dod & 0x3fff) & nonZero
+        let tsBits = 1 &+ Int(truncatingIfNeeded: nonZero & 15)
+        let (code, codeBits, payload, payloadBits) = encodeValue(bits)
+        // Timestamp code and value control bits: at most 24 + 13 bits.
+        let head = tsCode &<< UInt64(truncatingIfNeeded: codeBits) | code
+        let headBits = tsBits &+ codeBits
+        if headBits &+ payloadBits <= BitWriter.maxFieldBits {
+            // The whole sample in one write: constants, counters, most small changes.
+            writer.write(
+                head &<< UInt64(truncatingIfNeeded: payloadBits) | payload, count: headBits &+ payloadBits, to: base)
+        } else {
+            writer.write(head, count: headBits, to: base)
+            writer.writeWide(payload, count: payloadBits, to: base)
+        }
+    }
+
+    /// Writes a delta-of-delta outside ±2^13: '110' + 17 bits, '1110' + 20 bits or '1111' + 64.
+    @usableFromInline
+    static func writingWideDeltaOfDelta(
+        _ dod: UInt64, _ w: BitWriter, to base: UnsafeMutableRawPointer
+    ) -> BitWriter {
+        var writer = w
+        if dod &+ (1 << 16) < (1 << 17) {
+            writer.write(0b110 << 17 | dod & 0x1_ffff, count: 20, to: base)
+        } else if dod &+ (1 << 19) < (1 << 20) {
+            writer.write(0b1110 << 20 | dod & 0xf_ffff, count: 24, to: base)
+        } else {
+            writer.write(0b1111, count: 4, to: base)
+            writer.writeWide(dod, count: 64, to: base)
+        }
+        return writer
+    }
+
+    /// The control bits and payload for value `bits`, updating the XOR window.
+    @inlinable @inline(__always)
+    mutating func encodeValue(_ bits: UInt64) -> (code: UInt64, codeBits: Int, payload: UInt64, payloadBits: Int) {
+        let x = bits ^ lastValueBits
+        if x == 0 { return (0, 1, 0, 0) }
         // 5 bits hold at most 31 leading zeros; extra zeros become significant bits.
         let lead = min(x.leadingZeroBitCount, 31)
         let trail = x.trailingZeroBitCount
         let windowSig = 64 &- leading &- trailing
         let newSig = 64 &- lead &- trail
-        // Reuse costs 2 + windowSig bits, a new window 13 + newSig.
-        if lead >= leading && trail >= trailing && windowSig <= newSig &+ 1000 {
-            let payload = x &>> UInt64(truncatingIfNeeded: trailing)
-            if windowSig <= 62 {
-                writer.write(0b10 &<< UInt64(truncatingIfNeeded: windowSig) | payload, count: windowSig &+ 2)
-            } else {
-                writer.write(0b10, count: 2)
-                writer.write(payload, count: windowSig)
-            }
-        } else {
-            leading = lead
-            trailing = trail
-            let header = UInt64(0b11 << 11 | lead << 6 | (newSig & 63))
-            let payload = x &>> UInt64(truncatingIfNeeded: trail)
-            if newSig <= 51 {
-                writer.write(header &<< UInt64(truncatingIfNeeded: newSig) | payload, count: newSig &+ 13)
-            } else {
-                writer.write(header, count: 13)
-                writer.write(payload, count: newSig)
-            }
+        // Reuse the window whenever the XOR fits, as Prometheus does: fewer '11' headers make
+        // decoding ~10% faster for ~1% more bytes than picking the smaller encoding each time.
+        // A full window (2 + 64 bits, e.g. the initial one) is only kept when a new one
+        // (13 + newSig) is not smaller. A branch measured faster than masks here.
+        let slack = windowSig == 64 ? 11 : 64
+        if (lead &- leading) | (trail &- trailing) | (newSig &+ slack &- windowSig) >= 0 {
+            return (0b10, 2, x &>> UInt64(truncatingIfNeeded: trailing), windowSig)
         }
-    }
-
-    /// Rebuilds the writer's word-aligned state from adopted bytes before the first append.
-    @usableFromInline
-    mutating func resumeWriter() {
-        let base = Self.headerBytes
-        writer = BitWriter(
-            resuming: writer.storage, base: base, bitCount: endBit &- base &* 8, padding: BitReader.padding)
-        needsResume = false
+        leading = lead
+        trailing = trail
+        let header = UInt64(truncatingIfNeeded: 0b11 << 11 | lead << 6 | newSig & 63)
+        return (header, 13, x &>> UInt64(truncatingIfNeeded: trail), newSig)
     }
 }

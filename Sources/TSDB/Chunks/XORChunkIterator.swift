@@ -2,7 +2,7 @@
 ///
 /// Holds the chunk's byte array, so it stays valid (and unchanged) while the chunk keeps growing.
 /// Corrupt or truncated bytes end the iteration (`next()` returns false) instead of trapping.
-public struct XORChunkIterator: SampleIterator {
+public struct XORChunkIterator: SampleIterator, Sendable {
     /// Everything that changes per decoded sample, kept together so the hot loop holds it in
     /// registers; rare paths take and return it by value, because taking its address would
     /// force it into memory for the whole loop.
@@ -37,30 +37,32 @@ public struct XORChunkIterator: SampleIterator {
     @usableFromInline let endBit: Int
     /// Samples returned so far.
     @usableFromInline var index: Int
+    /// `next()` decodes in place while `index < fastEnd`: 0 until the two samples decoded up
+    /// front have been returned, then `count`. One compare on the hot path.
+    @usableFromInline var fastEnd: Int
     /// Set once `next()` returned false, so `seek` keeps failing too.
     @usableFromInline var exhausted: Bool
-    @usableFromInline let firstT: Int64
-    @usableFromInline let firstValueBits: UInt64
-    /// Decoder state after the current sample, or after the second sample while `index <= 1`:
-    /// the first two samples are decoded up front so `next()` has no varint path.
+    /// The current sample and the decoder state after it. Starts as the first sample.
     @usableFromInline var state: State
+    /// Decoder state after the second sample (decoded up front: it has the varint delta).
+    @usableFromInline let second: State
 
     /// An iterator over a chunk's `count` samples in `storage` (already padded), given the first
     /// sample and the decoder state after the second.
     @inlinable
-    init(storage: [UInt8], count: Int, endBit: Int, firstT: Int64, firstValueBits: UInt64, afterSecond: State) {
+    init(storage: [UInt8], count: Int, endBit: Int, first: State, second: State) {
         self.storage = storage
         self.count = count
         self.endBit = endBit
         index = 0
+        fastEnd = 0
         exhausted = false
-        self.firstT = firstT
-        self.firstValueBits = firstValueBits
-        state = afterSecond
+        state = first
+        self.second = second
     }
 
-    /// An iterator over untrusted bytes (header and stream): pads a copy when needed and decodes
-    /// the first two samples; corrupt bytes just shorten the iteration.
+    /// An iterator over untrusted bytes (header and stream): pads a copy and decodes the first
+    /// two samples; corrupt bytes just shorten the iteration.
     @usableFromInline
     init(unvalidatedBytes bytes: [UInt8]) {
         let header = bytes.count >= 2 ? Int(bytes[0]) << 8 | Int(bytes[1]) : 0
@@ -68,27 +70,27 @@ public struct XORChunkIterator: SampleIterator {
         var padded = bytes
         padded.append(contentsOf: repeatElement(0, count: BitReader.padding))
         var decodable = 0
-        var t0: Int64 = 0, v0: UInt64 = 0
-        var s = State(position: XORChunk.headerBytes &* 8, t: 0, delta: 0, valueBits: 0, significant: 64, trailing: 0)
+        let start = XORChunk.headerBytes &* 8
+        var first = State(position: start, t: 0, delta: 0, valueBits: 0, significant: 64, trailing: 0)
+        var second = first
         padded.withUnsafeBytes { buf in
             let base = buf.baseAddress.unsafelyUnwrapped
-            var r = BitReader(position: s.position)
+            var r = BitReader(position: start)
             guard header >= 1, let zz = r.readUVarint(base) else { return }
-            t0 = Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)
-            v0 = r.read(64, base)
+            first.t = Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)
+            first.valueBits = r.read(64, base)
             guard r.position <= end else { return }
-            s.position = r.position
+            first.position = r.position
+            second = first
             decodable = 1
             guard header >= 2, let d = r.readUVarint(base) else { return }
-            s.t = t0 &+ Int64(bitPattern: d)
-            s.delta = d
-            s.valueBits = v0
-            guard Self.decodeValue(&r, &s, base), r.position <= end else { return }
-            s.position = r.position
+            second.t = first.t &+ Int64(bitPattern: d)
+            second.delta = d
+            guard Self.decodeValue(&r, &second, base), r.position <= end else { return }
+            second.position = r.position
             decodable = header
         }
-        self.init(
-            storage: padded, count: decodable, endBit: end, firstT: t0, firstValueBits: v0, afterSecond: s)
+        self.init(storage: padded, count: decodable, endBit: end, first: first, second: second)
     }
 
     /// An iterator over `chunk`'s samples.
@@ -99,20 +101,21 @@ public struct XORChunkIterator: SampleIterator {
 
     /// Timestamp (ms) of the current sample.
     @inlinable
-    public var timestamp: Int64 { index <= 1 ? firstT : state.t }
+    public var timestamp: Int64 { state.t }
 
     /// Value of the current sample, bit-exact (NaN payloads included).
     @inlinable
-    public var value: Double { Double(bitPattern: index <= 1 ? firstValueBits : state.valueBits) }
+    public var value: Double { Double(bitPattern: state.valueBits) }
 
     /// Advances to the next sample; false at the end or on corrupt bytes.
     @inlinable @inline(__always)
     public mutating func next() -> Bool {
-        if _fastPath(index >= 2 && index < count) {
+        if _fastPath(index < fastEnd) {
             var s = state
             let ok = storage.withUnsafeBytes { Self.decodeSample(&s, $0.baseAddress.unsafelyUnwrapped) }
             if _slowPath(!ok || s.position > endBit) {
                 count = index
+                fastEnd = index
                 exhausted = true
                 return false
             }
@@ -120,8 +123,13 @@ public struct XORChunkIterator: SampleIterator {
             index &+= 1
             return true
         }
-        // The first two samples were decoded up front.
+        // Rare: the two samples decoded up front, or the end. Kept inline (not a call taking
+        // `self`'s address) so the caller's iterator can live in registers.
         if index < count {
+            if index == 1 {
+                state = second
+                fastEnd = count
+            }
             index &+= 1
             return true
         }
@@ -133,9 +141,9 @@ public struct XORChunkIterator: SampleIterator {
     @inlinable
     public mutating func seek(to target: Int64) -> Bool {
         if exhausted { return false }
-        if index > 0 && timestamp >= target { return true }
+        if index > 0 && state.t >= target { return true }
         while next() {
-            if timestamp >= target { return true }
+            if state.t >= target { return true }
         }
         return false
     }
@@ -146,7 +154,7 @@ public struct XORChunkIterator: SampleIterator {
     public mutating func forEachRemaining(_ body: (Int64, Double) throws -> Void) rethrows {
         while index < 2 {
             guard next() else { return }
-            try body(timestamp, value)
+            try body(state.t, Double(bitPattern: state.valueBits))
         }
         var s = state
         var i = index
@@ -163,28 +171,29 @@ public struct XORChunkIterator: SampleIterator {
         state = s
         index = i
         count = i
+        fastEnd = i
         exhausted = true
     }
 
     /// Decodes one sample after the second into `s`; false on corrupt input.
     ///
-    /// Specialised for the common shapes: a delta-of-delta of 0 or within 14 bits, and the whole
-    /// sample inside one 57-bit window. Everything else goes to `decodeSampleSlowly`.
+    /// Specialised for the common shapes: a delta-of-delta of 0 or within 14 bits, decoded with
+    /// the value's control bits (and, when it fits, its payload) from one 64-bit load. Wider
+    /// delta-of-deltas go to `decodeSampleSlowly`.
     @inlinable @inline(__always)
     static func decodeSample(_ s: inout State, _ base: UnsafeRawPointer) -> Bool {
         let w = BitReader.peek(base, s.position)
-        var tsBits = 1
-        var d = s.delta
-        if w &>> 63 != 0 {
-            if _slowPath(w >= 0xc000_0000_0000_0000) {
-                guard let slow = decodeSampleSlowly(s, base) else { return false }
-                s = slow
-                return true
-            }
-            // '10' + 14-bit two's complement: shift the field to the top, then sign-extend.
-            d &+= UInt64(bitPattern: Int64(bitPattern: w &<< 2) &>> 50)
-            tsBits = 16
+        if _slowPath(w >= 0xc000_0000_0000_0000) {
+            // Delta-of-delta outside ±2^13: '110', '1110' or '1111' buckets.
+            guard let slow = decodeSampleSlowly(s, base) else { return false }
+            s = slow
+            return true
         }
+        // '0' or '10' + 14-bit two's complement, by mask rather than branch: with jittered
+        // scrapes the delta-of-delta is 0 about one time in five, unpredictably.
+        let isTen = 0 &- (w &>> 63)
+        let d = s.delta &+ (UInt64(bitPattern: Int64(bitPattern: w &<< 2) &>> 50) & isTen)
+        let tsBits = 1 &+ Int(truncatingIfNeeded: isTen & 15)
         s.delta = d
         s.t = s.t &+ Int64(bitPattern: d)
         let v = w &<< UInt64(truncatingIfNeeded: tsBits)

@@ -16,9 +16,18 @@ public struct Label: Sendable, Hashable, Comparable {
 public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The pairs, sorted by name.
     public let pairs: [Label]
+    /// A stable 64-bit hash of the pairs (FNV-1a over names and values with separators), the
+    /// same on every run and machine, so it may be persisted. Cached: series lookups hash every incoming label set once, not per use.
+    public let stableHash: UInt64
 
     /// Labels from trusted, already sorted and validated pairs.
-    @inlinable public init(sortedUnchecked pairs: [Label]) { self.pairs = pairs }
+    public init(sortedUnchecked pairs: [Label]) {
+        self.pairs = pairs
+        self.stableHash = Self.hash(pairs)
+    }
+
+    public static func == (a: Labels, b: Labels) -> Bool { a.stableHash == b.stableHash && a.pairs == b.pairs }
+    public func hash(into h: inout Hasher) { h.combine(stableHash) }
 
     /// Validates, drops empty values (an empty value means the label is absent) and sorts.
     public init(validating input: [Label]) throws(LabelError) {
@@ -40,6 +49,7 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         guard !out.isEmpty else { throw .empty }
         self.pairs = out
+        self.stableHash = Self.hash(out)
     }
 
     /// Convenience for literals and tests: `Labels(["__name__": "up", "job": "node"])`.
@@ -61,9 +71,8 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The metric name (`__name__`), "" when absent.
     @inlinable public var metricName: String { self["__name__"] }
 
-    /// A stable 64-bit hash of the pairs (FNV-1a over names and values with separators);
-    /// the same on every run and machine, so it may be persisted.
-    public var stableHash: UInt64 {
+    /// A stable 64-bit hash of the pairs (see `stableHash`).
+    static func hash(_ pairs: [Label]) -> UInt64 {
         var h = StableHasher()
         for p in pairs {
             h.combine(p.name)

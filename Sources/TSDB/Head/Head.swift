@@ -7,14 +7,8 @@ import Synchronization
 public final class Head: Sendable {
     static let stripeCount = 256
 
-    struct HashStripe {
-        var byHash: [UInt64: MemSeries] = [:]
-        /// Rare hash collisions: further series sharing a hash.
-        var collisions: [UInt64: [MemSeries]] = [:]
-    }
-
-    private let hashStripes: [LockedValue<HashStripe>]
-    private let refStripes: [LockedValue<[UInt32: MemSeries]>]
+    private let hashStripes: [LockedValue<SeriesHashMap>]
+    private let refStripes: [LockedValue<RefTable>]
     private let nextRef = Atomic<UInt32>(1)
     let postings = MemPostings()
     /// Interned label strings.
@@ -36,8 +30,8 @@ public final class Head: Sendable {
     public init(samplesPerChunk: Int = 120, blockRange: Int64 = 2 * 3_600_000) {
         self.samplesPerChunk = samplesPerChunk
         self.blockRange = blockRange
-        hashStripes = (0..<Self.stripeCount).map { _ in LockedValue(HashStripe()) }
-        refStripes = (0..<Self.stripeCount).map { _ in LockedValue([:]) }
+        hashStripes = (0..<Self.stripeCount).map { _ in LockedValue(SeriesHashMap()) }
+        refStripes = (0..<Self.stripeCount).map { _ in LockedValue(RefTable()) }
     }
 
     /// Number of series in the head.
@@ -49,21 +43,20 @@ public final class Head: Sendable {
     /// Newest sample time in the head, nil when empty.
     public var maxTime: Int64? { let v = maxT.load(ordering: .relaxed); return v == .min ? nil : v }
 
-    @inline(__always) private func hashStripe(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h & UInt64(Self.stripeCount - 1)) }
+    // The stripe takes the top bits; the map inside a stripe probes with the low bits.
+    @inline(__always) private func hashStripe(_ h: UInt64) -> Int { Int(truncatingIfNeeded: h >> 56) & (Self.stripeCount - 1) }
     @inline(__always) private func refStripe(_ r: UInt32) -> Int { Int(r & UInt32(Self.stripeCount - 1)) }
+    @inline(__always) private func refSlot(_ r: UInt32) -> Int { Int(r) / Self.stripeCount }
 
     /// The series with `labels`, if present.
     public func series(labels: Labels) -> MemSeries? {
         let h = labels.stableHash
-        return hashStripes[hashStripe(h)].withLock { s in
-            if let x = s.byHash[h], x.labels == labels { return x }
-            return s.collisions[h]?.first { $0.labels == labels }
-        }
+        return hashStripes[hashStripe(h)].withLock { $0.find(h) { $0.labels == labels } }
     }
 
     /// The series with head ref `ref`, if present.
     public func series(ref: UInt32) -> MemSeries? {
-        refStripes[refStripe(ref)].withLock { $0[ref] }
+        refStripes[refStripe(ref)].withLock { $0.get(refSlot(ref)) }
     }
 
     /// Finds or creates the series for `labels`. `ref` forces the ref (WAL replay).
@@ -73,10 +66,7 @@ public final class Head: Sendable {
         if let s = series(labels: labels) { return (s, false) }
         let interned = symbols.intern(labels)
         let result: (MemSeries, Bool) = hashStripes[stripe].withLock { s in
-            if let x = s.byHash[h] {
-                if x.labels == labels { return (x, false) }
-                if let y = s.collisions[h]?.first(where: { $0.labels == labels }) { return (y, false) }
-            }
+            if let x = s.find(h, where: { $0.labels == labels }) { return (x, false) }
             let ref: UInt32
             if let f = forcedRef {
                 ref = f
@@ -91,12 +81,12 @@ public final class Head: Sendable {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
             let ms = MemSeries(ref: ref, labels: interned, logged: logged)
-            if s.byHash[h] == nil { s.byHash[h] = ms } else { s.collisions[h, default: []].append(ms) }
+            s.insert(h, ms)
             return (ms, true)
         }
         if result.1 {
             let ms = result.0
-            refStripes[refStripe(ms.ref)].withLock { $0[ms.ref] = ms }
+            refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), ms) }
             postings.add(ms.ref, ms.labels)
             seriesCount.wrappingAdd(1, ordering: .relaxed)
         }
@@ -125,7 +115,7 @@ public final class Head: Sendable {
     func allSeries() -> [MemSeries] {
         var out: [MemSeries] = []
         out.reserveCapacity(numSeries)
-        for s in refStripes { s.withLock { out.append(contentsOf: $0.values) } }
+        for s in refStripes { s.withLock { out.append(contentsOf: $0.all) } }
         return out
     }
 
@@ -149,20 +139,8 @@ public final class Head: Sendable {
         }
         for ms in removed {
             let h = ms.labels.stableHash
-            hashStripes[hashStripe(h)].withLock { s in
-                if s.byHash[h] === ms {
-                    if var c = s.collisions[h], !c.isEmpty {
-                        s.byHash[h] = c.removeFirst()
-                        s.collisions[h] = c.isEmpty ? nil : c
-                    } else {
-                        s.byHash[h] = nil
-                    }
-                } else {
-                    s.collisions[h]?.removeAll { $0 === ms }
-                    if s.collisions[h]?.isEmpty == true { s.collisions[h] = nil }
-                }
-            }
-            refStripes[refStripe(ms.ref)].withLock { $0[ms.ref] = nil }
+            hashStripes[hashStripe(h)].withLock { $0.remove(h, ms) }
+            refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }
         postings.remove(Set(removed.map(\.ref)))
         seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
