@@ -40,10 +40,12 @@ struct EngineBenchmark: ParsableCommand {
         var compactSeconds = 0.0
         let cpu0 = ProcessStats.cpuSeconds()
         let t0 = Date()
+        var lastT: Int64 = 0
         for k in 0..<scrapes {
             let a0 = Date()
             for h in 0..<hosts {
                 let t = gens[h].scrape(into: &values)
+                lastT = max(lastT, t)
                 for s in 0..<values.count {
                     if let r = refs[h][s] {
                         _ = try? app.append(ref: r, t: t, v: values[s])
@@ -64,7 +66,8 @@ struct EngineBenchmark: ParsableCommand {
         }
         let wall = Date().timeIntervalSince(t0)
         let cpu = ProcessStats.cpuSeconds() - cpu0
-        labels = []; refs = []
+        labels = []; refs = []; gens = []
+        ProcessStats.releaseFreeMemory()
         let rss = ProcessStats.residentBytes()
         print(String(format: "append through WAL: %d samples in %.2f s = %.2f M samples/s (compaction %.2f s extra; %.1f CPU-s total)",
                      appended, appendSeconds, Double(appended) / appendSeconds / 1e6, compactSeconds, cpu))
@@ -80,7 +83,7 @@ struct EngineBenchmark: ParsableCommand {
         print(String(format: "blocks: %d, %d samples, %.1f MiB = %.3f bytes/sample (flush %.2f s)",
                      blocks.count, samples, Double(bytes) / 1_048_576, Double(bytes) / Double(max(samples, 1)), flushSeconds))
         guard !skipKernels else { try db.close(); return }
-        try KernelMeasurement.run(db: db, workload: workload)
+        try KernelMeasurement.run(db: db, at: lastT)
         try db.close()
     }
 }

@@ -3,8 +3,7 @@ import TSDB
 
 /// Times `avg_over_time` and `quantile_over_time(0.99, …)` over 1 h windows of every series, from blocks.
 enum KernelMeasurement {
-    static func run(db: DB, workload: NodeExporterWorkload) throws {
-        guard let maxt = db.blocks.map(\.meta.maxTime).max() else { return }
+    static func run(db: DB, at maxt: Int64) throws {
         let hour: Int64 = 3_600_000
         let q = db.querier(mint: maxt - hour, maxt: maxt)
         let s0 = Date()
@@ -16,7 +15,7 @@ enum KernelMeasurement {
             var n = 0, acc = 0.0
             for s in series {
                 var it = s.makeIterator()
-                if let v = WindowKernel.evaluate(fn, over: &it, at: maxt - 1, range: hour, leftOpen: true, scratch: scratch) {
+                if let v = WindowKernel.evaluate(fn, over: &it, at: maxt, range: hour, leftOpen: true, scratch: scratch) {
                     n += 1; acc += v.isFinite ? v : 0
                 }
             }

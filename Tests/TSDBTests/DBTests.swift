@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TSDB
+@_spi(Testing) @testable import TSDB
 
 @Suite struct DBTests {
     func options(range: Int64 = 10_000) -> DBOptions {
@@ -170,6 +170,47 @@ import Testing
         let found = it.seek(to: 9_500)
         #expect(found)
         #expect(it.timestamp == 10_000)
+        try db.close()
+    }
+
+    @Test func fullDiskFailsTheAppendAndKeepsServingReads() throws {
+        let dir = TestDirectory(); defer { dir.cleanup() }
+        let db = try DB.open(directory: dir.path, options: options(range: 3_600_000))
+        try write(db, series: 3, from: 0, to: 9_000, step: 1000)
+        db.wal._failNextWrite(afterBytes: 3, errno: ENOSPC)
+        var app = db.appender()
+        app.append(L(["__name__": "m", "i": "0"]), t: 10_000, v: 1)
+        do {
+            _ = try app.commit()
+            Issue.record("commit succeeded on a full disk")
+        } catch {
+            #expect("\(error)".contains("No space left on device"))
+        }
+        // Nothing of the failed batch is visible; reads keep working; later appends succeed.
+        expectSeries(db, series: 3, from: 0, to: 9_000, step: 1000)
+        try write(db, series: 3, from: 10_000, to: 12_000, step: 1000)
+        expectSeries(db, series: 3, from: 0, to: 12_000, step: 1000)
+        try db.close()
+        let db2 = try DB.open(directory: dir.path, options: options(range: 3_600_000))
+        expectSeries(db2, series: 3, from: 0, to: 12_000, step: 1000)
+        try db2.close()
+    }
+
+    @Test func kernelsRunOverQueriedSeriesFromBlocksAndHead() throws {
+        let dir = TestDirectory(); defer { dir.cleanup() }
+        let db = try DB.open(directory: dir.path, options: options())
+        try write(db, series: 2, from: 0, to: 19_000, step: 1000)
+        try db.flush()
+        try write(db, series: 2, from: 20_000, to: 25_000, step: 1000)
+        let scratch = WindowScratch()
+        for (mint, maxt) in [(Int64(10_000), Int64(19_999)), (Int64(15_000), Int64(25_000))] {
+            let q = db.querier(mint: mint, maxt: maxt)
+            for s in q.select([.eq("__name__", "m")]) {
+                var it = s.makeIterator()
+                let got = WindowKernel.evaluate(.count, over: &it, at: maxt, range: maxt - mint + 1, leftOpen: true, scratch: scratch)
+                #expect(got == Double(s.samples().count), "\(s.labels) [\(mint), \(maxt)]")
+            }
+        }
         try db.close()
     }
 }

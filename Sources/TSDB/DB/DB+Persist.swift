@@ -14,6 +14,7 @@ extension DB {
             }
             head.truncate(before: hmax &+ 1)
             try checkpointWAL(upTo: lastSegment)
+            ProcessStats.releaseFreeMemory()
         }
     }
 
@@ -34,6 +35,7 @@ extension DB {
             }
             if try compactBlocks() { changed = true }
             if try applyRetention() { changed = true }
+            if changed { ProcessStats.releaseFreeMemory() }
             return changed
         }
     }

@@ -23,6 +23,14 @@ public enum ProcessStats {
         return true
     }
 
+    /// Hands freed heap memory back to the OS (glibc keeps it otherwise), so resident memory
+    /// tracks live data after a compaction frees chunks.
+    public static func releaseFreeMemory() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+
     /// CPU time (user + system) consumed by this process, in seconds.
     public static func cpuSeconds() -> Double {
         var u = rusage()
@@ -30,3 +38,9 @@ public enum ProcessStats {
         return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
     }
 }
+
+#if os(Linux)
+// glibc's malloc_trim is not exported by the Glibc module map.
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
