@@ -18,7 +18,12 @@ struct CrashWriter: ParsableCommand {
         var t = start
         while true {
             for (i, l) in labels.enumerated() { app.append(l, t: t, v: Double(t) + Double(i)) }
-            _ = try app.commit()
+            let report = try app.commit()
+            // A batch with rejections is not a clean acknowledgement: stop loudly.
+            guard report.appended + report.duplicatesIgnored == labels.count else {
+                FileHandle.standardError.write(Data("batch at \(t) not fully stored: \(report)\n".utf8))
+                throw ExitCode(2)
+            }
             // Only after commit returned is the batch acknowledged.
             // Unbuffered, so the test reads every acknowledgement made before the kill.
             FileHandle.standardOutput.write(Data("ack \(t)\n".utf8))

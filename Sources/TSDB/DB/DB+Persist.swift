@@ -9,7 +9,9 @@ extension DB {
             let lastSegment = try wal.cutSegment() - 1
             var start = alignDown(hmin, options.blockRange)
             while start <= hmax {
-                try persistHead(mint: start, maxt: start + options.blockRange)
+                // The last block ends right after the newest sample, not at its window's end, so
+                // appends may continue in that window after the flush (and after a restart).
+                try persistHead(mint: start, maxt: Swift.min(start + options.blockRange, hmax &+ 1))
                 start += options.blockRange
             }
             head.truncate(before: hmax &+ 1)
