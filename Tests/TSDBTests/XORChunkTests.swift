@@ -50,6 +50,25 @@ private func expectRoundTrip(_ samples: [Sample], _ label: String) throws {
     var resumed = try XORChunk(bytes: encode(Array(samples[..<cut])).bytes)
     for s in samples[cut...] { resumed.append(t: s.t, v: s.v) }
     #expect(resumed.bytes == bytes, "\(label): resumed append differs")
+    expectSealedMatches(chunk, samples, label)
+    expectSealedMatches(loaded, samples, "\(label) loaded")
+}
+
+/// Seals `chunk` and checks the sealed form holds exactly the same bytes and samples.
+private func expectSealedMatches(_ chunk: XORChunk, _ samples: [Sample], _ label: String) {
+    let sealed = SealedXORChunk(chunk)
+    #expect(sealed.numSamples == samples.count, "\(label) sealed")
+    #expect(sealed.minTime == chunk.minTime && sealed.maxTime == chunk.maxTime, "\(label) sealed")
+    #expect(sealed.bytes == chunk.bytes && sealed.encodedByteCount == chunk.byteCount, "\(label) sealed")
+    #expect(sealed.byteCount == chunk.byteCount + BitReader.validStreamPadding + 20, "\(label) sealed")
+    var got: [Sample] = []
+    var it = sealed.makeIterator()
+    while it.next() { got.append(Sample(t: it.timestamp, v: it.value)) }
+    #expect(got.elementsEqual(samples) { $0.bitEqual($1) }, "\(label) sealed decode")
+    var each: [Sample] = []
+    var it2 = sealed.makeIterator()
+    it2.forEachRemaining { each.append(Sample(t: $0, v: $1)) }
+    #expect(each.elementsEqual(samples) { $0.bitEqual($1) }, "\(label) sealed forEachRemaining")
 }
 
 // MARK: - Generators
@@ -202,15 +221,37 @@ private func values(_ c: ValueClass, _ n: Int, _ rng: inout SeededRNG) -> [Doubl
             [Int64.min, Int64.max - 1, Int64.max],
             [-1, 0, 1, Int64.max],
             [Int64.min, -1, 0, Int64.max - 2, Int64.max - 1, Int64.max],
-            // dod exactly at each bucket edge, both signs.
-            [0, 100_000, 100_000 + 100_000 + 8191, 300_000 + 8191 - 8192 + 100_000 + 8191],
-            [0, 1, 2 + 8192, 3 + 8192 * 2 + 8192 - 1, 4 + 3 * 8192 + 65535 + 8192],
-            [0, 1 << 20, 2 << 20, (3 << 20) + 524_287, (4 << 20) + 2 * 524_287 - 524_288],
-            [0, 10, 20 + 524_288, 30 + 524_288 * 2 - 524_289],
+            // dod exactly at each bucket edge, both signs (deltas listed; see `cumulative`).
+            cumulative([100_000, 100_000, 100_015, 99_999, 100_015, 100_000 - 1, 100_016, 100_000]),
+            cumulative([100_000, 100_000 + 8191, 100_000 - 1, 100_000 + 8192, 100_000 - 1, 100_000 + 8191 - 8193]),
+            cumulative([1 << 20, 1 << 20, (1 << 20) + 524_287, (1 << 20) - 1, (1 << 20) - 1 + 524_288]),
+            cumulative([600_000, 600_000 - 524_288, 599_999, 599_999]),
+            cumulative([700_000, 700_000 - 524_289, 700_000]),
         ]
         for (i, ts) in cases.enumerated() {
             #expect(zip(ts, ts.dropFirst()).allSatisfy { $0 < $1 }, "case \(i) must be increasing")
             try expectRoundTrip(ts.map { Sample(t: $0, v: Double($0 & 7)) }, "jumps \(i)")
+        }
+    }
+
+    /// Timestamps starting at 0 with the given deltas.
+    private func cumulative(_ deltas: [Int64]) -> [Int64] {
+        var t: Int64 = 0
+        return [0] + deltas.map { t += $0; return t }
+    }
+
+    @Test func bucketEdgesUseTheExpectedWidths() {
+        // Constant values cost 1 bit each, so the stream length shows the timestamp bucket.
+        func streamBits(_ dod: Int64) -> Int {
+            var c = XORChunk()
+            c.append(t: 0, v: 1)
+            c.append(t: 1_000_000, v: 1)
+            c.append(t: 2_000_000 + dod, v: 1)
+            return c.state.writer.bitPosition - 16 - (8 + 64) - (24 + 1) - 1
+        }
+        for (dod, bits) in [(0, 1), (1, 7), (-16, 7), (15, 7), (16, 17), (-17, 17), (-8192, 17), (8191, 17),
+                            (8192, 24), (-8193, 24), (524_287, 24), (-524_288, 24), (524_288, 68), (-524_289, 68)] {
+            #expect(streamBits(Int64(dod)) == bits, "dod \(dod)")
         }
     }
 
@@ -280,7 +321,11 @@ private func values(_ c: ValueClass, _ n: Int, _ rng: inout SeededRNG) -> [Doubl
 
     @Test func adoptsBytesWithJunkAfterTheStream() throws {
         var rng = SeededRNG(seed: 23)
-        let samples = zip(timestamps(.jittered, 60, &rng), values(.gauge, 60, &rng)).map { Sample(t: $0, v: $1) }
+        // 60 jittered gauge samples whose stream leaves unused bits in its last byte.
+        var samples: [Sample] = []
+        repeat {
+            samples = zip(timestamps(.jittered, 60, &rng), values(.gauge, 60, &rng)).map { Sample(t: $0, v: $1) }
+        } while encode(samples).state.writer.bitPosition & 7 == 0
         let canonical = encode(samples).bytes
         // Junk in the unused low bits of the last byte and in extra trailing bytes is ignored and
         // must not leak into later appends.
@@ -304,24 +349,29 @@ private func values(_ c: ValueClass, _ n: Int, _ rng: inout SeededRNG) -> [Doubl
     // MARK: - Format
 
     @Test func formatIsPinned() throws {
+        // Expected bytes from the independent reference encoder (scratch refenc.py).
         let samples = [
             Sample(t: 1000, v: 1.0),  // zigzag varint 2000, raw bits
-            Sample(t: 2000, v: 1.0),  // delta varint 1000, value '0'
-            Sample(t: 3000, v: 2.0),  // dod 0, new window lead 1 sig 11
-            Sample(t: 4010, v: 3.0),  // dod 10 (14-bit), new window lead 12 sig 1
-            Sample(t: 104_010, v: 2.0),  // dod 98990 (20-bit), window reuse
-            Sample(t: 104_011, v: StaleNaN.value),  // dod -99999 (20-bit), new window lead 2 sig 61
-            Sample(t: 104_012, v: -0.0),  // dod 0, new window lead 0 sig 63
-            Sample(t: 104_013, v: Double(bitPattern: 0x8000_0000_0000_0100)),  // reuse: fits, though wide
+            Sample(t: 101_000, v: 1.0),  // delta varint 100000, value '0'
+            Sample(t: 201_000, v: 2.0),  // dod 0, new window lead 1 sig 11
+            Sample(t: 301_015, v: 3.0),  // dod 15 (5-bit), new window lead 12 sig 1
+            Sample(t: 401_014, v: 3.0),  // dod -16 (5-bit), value '0'
+            Sample(t: 501_030, v: 2.0),  // dod 17 (14-bit), window reuse
+            Sample(t: 592_854, v: StaleNaN.value),  // dod -8192 (14-bit), new window lead 2 sig 61
+            Sample(t: 692_869, v: -0.0),  // dod 8191 (14-bit), new window lead 0 sig 63
+            Sample(t: 801_076, v: Double(bitPattern: 0x8000_0000_0000_0100)),  // dod 8192 (20-bit), reuse though wide
+            Sample(t: 809_284, v: 1.0),  // dod -99999 (20-bit)
+            Sample(t: 817_492, v: 1.0),  // dod 0, value '0'
             Sample(t: Int64.max, v: 5.0),  // dod escape (64-bit)
         ]
         let c = encode(samples)
         let expected: [UInt8] = [
-            0x00, 0x09, 0xd0, 0x0f, 0x3f, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xe8, 0x07, 0x30, 0x97,
-            0xff, 0xe0, 0x02, 0xb6, 0x03, 0xe1, 0x82, 0xae, 0xbd, 0xcf, 0x2c, 0x38, 0xbd, 0xff, 0xc0, 0x00,
-            0x00, 0x00, 0x00, 0x00, 0x0b, 0x07, 0xff, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x50, 0x00,
-            0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x0f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x69, 0xb1, 0xb0,
-            0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00,
+            0x00, 0x0c, 0xd0, 0x0f, 0x3f, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x8d, 0x06, 0x30,
+            0x97, 0xff, 0xe7, 0xec, 0x07, 0x41, 0x80, 0x11, 0xba, 0x00, 0x0c, 0x5e, 0xff, 0xe0, 0x00, 0x00,
+            0x00, 0x00, 0x00, 0x07, 0x3f, 0xff, 0x83, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3c,
+            0x04, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x0e, 0xe7, 0x96, 0x1a, 0xff, 0xc0,
+            0x00, 0x00, 0x00, 0x00, 0x04, 0x01, 0xef, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x6c, 0xd3, 0x73, 0xff,
+            0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
         ]
         #expect(c.bytes == expected, "format changed: \(c.bytes.map { String($0, radix: 16) })")
         try expectRoundTrip(samples, "pinned")
@@ -449,5 +499,87 @@ private func values(_ c: ValueClass, _ n: Int, _ rng: inout SeededRNG) -> [Doubl
             }
         }
         #expect(accepted < 3000)
+    }
+
+    // MARK: - Sealed
+
+    @Test func sealedChunkIsCompact() {
+        #expect(MemoryLayout<SealedXORChunk>.size == 24)
+        // Header of 2 bytes, one sample of 2 + 8 bytes, then the padding and object header.
+        let sealed = SealedXORChunk(encode([Sample(t: 1, v: 1)]))
+        #expect(sealed.encodedByteCount == 11 && sealed.byteCount == 11 + 7 + 20)
+    }
+
+    @Test func sealedEmptyChunk() {
+        let sealed = SealedXORChunk(XORChunk())
+        #expect(sealed.numSamples == 0 && sealed.bytes == [0, 0])
+        #expect(sealed.minTime == .max && sealed.maxTime == .min)
+        var it = sealed.makeIterator()
+        #expect(it.next() == false && it.seek(to: .min) == false)
+    }
+
+    @Test func sealedChunkIgnoresLaterAppendsToItsSource() {
+        var c = encode([Sample(t: 1, v: 1), Sample(t: 2, v: 2), Sample(t: 3, v: 3)])
+        let sealed = SealedXORChunk(c)
+        let before = sealed.bytes
+        c.append(t: 4, v: 4)
+        #expect(sealed.bytes == before && sealed.numSamples == 3 && sealed.maxTime == 3)
+        #expect(c.numSamples == 4)
+    }
+
+    @Test func everyChunkSizeDecodesTheSameOnEveryPath() {
+        // The window decoder switches to its tail (no more refills) near the end of the bytes,
+        // at a sample that depends on the sizes of the last samples: sweep the length for
+        // tiny (2-bit), long-payload and wide-timestamp samples, and compare the window paths
+        // (chunk, sealed, forEachRemaining) with the checked path for untrusted bytes.
+        var rng = SeededRNG(seed: 0x5eed)
+        let shapes: [(TimePattern, ValueClass)] = [
+            (.regular, .constant), (.jittered, .constant), (.jittered, .gauge), (.jittered, .counter),
+            (.hugeGaps, .randomBits), (.regular, .mixed),
+        ]
+        for (p, c) in shapes {
+            let all = zip(timestamps(p, 160, &rng), values(c, 160, &rng)).map { Sample(t: $0, v: $1) }
+            for n in 0...160 {
+                let samples = Array(all[..<n])
+                let chunk = encode(samples)
+                let sealed = SealedXORChunk(chunk)
+                var paths: [[Sample]] = [decode(chunk), [], [], []]
+                var it = sealed.makeIterator()
+                while it.next() { paths[1].append(Sample(t: it.timestamp, v: it.value)) }
+                var each = chunk.makeIterator()
+                each.forEachRemaining { paths[2].append(Sample(t: $0, v: $1)) }
+                var checked = XORChunkIterator(unvalidatedBytes: chunk.bytes)
+                while checked.next() { paths[3].append(Sample(t: checked.timestamp, v: checked.value)) }
+                for (k, got) in paths.enumerated() where !got.elementsEqual(samples, by: { $0.bitEqual($1) }) {
+                    Issue.record("\(p) \(c) n=\(n): path \(k) differs")
+                }
+            }
+        }
+    }
+
+    @Test func sealedSeekMatchesUnsealed() {
+        var rng = SeededRNG(seed: 4242)
+        for p in TimePattern.allCases {
+            let n = Int.random(in: 1...200, using: &rng)
+            let ts = timestamps(p, n, &rng)
+            let c = encode(zip(ts, values(.mixed, n, &rng)).map { Sample(t: $0, v: $1) })
+            let sealed = SealedXORChunk(c)
+            for _ in 0..<50 {
+                var a = c.makeIterator()
+                var b = sealed.makeIterator()
+                var targets = (0..<3).map { _ in
+                    Bool.random(using: &rng) ? ts[Int.random(in: 0..<n, using: &rng)] : Int64(bitPattern: rng.next())
+                }
+                targets.sort()
+                for target in targets {
+                    let found = a.seek(to: target)
+                    #expect(b.seek(to: target) == found, "\(p)")
+                    if found { #expect(a.timestamp == b.timestamp && a.value.bitPattern == b.value.bitPattern, "\(p)") }
+                    let more = a.next()
+                    #expect(b.next() == more, "\(p)")
+                    if more { #expect(a.timestamp == b.timestamp && a.value.bitPattern == b.value.bitPattern, "\(p)") }
+                }
+            }
+        }
     }
 }

@@ -1,19 +1,28 @@
 /// Reads bit fields most-significant-bit first from a zero-padded byte buffer by absolute bit
 /// position.
 ///
-/// Each `peek` refills a 64-bit window with one unaligned big-endian 8-byte load at the current
-/// byte, so at least 57 bits are valid after the in-byte shift. Keeping only a position (no
-/// carried buffer) keeps the hot path to a load, a byte swap and a shift, and lets the CPU start
-/// the next load as soon as the position is known.
+/// Each `peek` reads a 64-bit window with one unaligned big-endian 8-byte load at the current
+/// byte, so at least 57 bits are valid after the in-byte shift. Used for the chunk header, the
+/// first two samples, rare wide fields and untrusted bytes; `XORChunkIterator`'s hot path
+/// decodes from its own register window instead.
 ///
-/// Memory safety contract: the buffer has `padding` readable bytes past the byte holding
-/// `position` whenever a read starts (`XORChunk` keeps that many zero bytes after the stream and
-/// stops decoding once the position passes the end of the stream), so loads need no bounds
-/// check. `padding` covers the largest single sample (145 bits) plus the 8-byte load.
+/// Memory safety contract: every load reads the 8 bytes starting at the byte holding the bit
+/// it starts at, so the buffer needs readable zero padding after the stream:
+/// - `validStreamPadding` (7) bytes when the stream is known to be valid (encoded here, or
+///   validated): then every load starts at or before the stream's last byte (reads start at a
+///   bit inside a field that exists; `XORChunkIterator` refills its window from at most the
+///   last byte), so its other 7 bytes are the most it reads past the stream.
+/// - `padding` (32) bytes for untrusted bytes: the decoder only checks the position after a
+///   whole sample, so a corrupt sample starting at the end is read in full first. The widest
+///   reads reach 23 bytes past the end (the second sample: a 10-byte varint, then a 77-bit
+///   value; a later one: 145 bits, 22 bytes); 32 leaves headroom.
 @usableFromInline
 struct BitReader: Sendable {
-    /// Zero bytes that must follow the last stream byte.
+    /// Zero bytes that must follow the last byte of an untrusted stream.
     @usableFromInline static var padding: Int { 32 }
+
+    /// Zero bytes that must follow the last byte of a stream known to be valid.
+    @usableFromInline static var validStreamPadding: Int { 7 }
 
     /// Absolute bit position of the next bit to read.
     @usableFromInline var position: Int

@@ -5,8 +5,9 @@
 /// - sample 0: timestamp as a zigzag LEB128 varint, value as its raw 64 bits.
 /// - sample 1: timestamp delta `t1 - t0` (wrapping, as UInt64) as a LEB128 varint, then the value.
 /// - sample n ≥ 2: delta-of-delta `dod = (tn - tn-1) - (tn-1 - tn-2)` (wrapping Int64):
-///   `0` for 0; `10` + 14-bit, `110` + 17-bit, `1110` + 20-bit two's complement when it fits;
-///   else `1111` + 64 bits. Then the value.
+///   `0` for 0; `10` + 5-bit, `110` + 14-bit, `1110` + 20-bit two's complement when it fits;
+///   else `1111` + 64 bits. Then the value. (The 5-bit bucket holds the few-ms jitter of real
+///   scrapes and remote-write senders, so a jittered sample costs 7 timestamp bits, not 16.)
 /// - a value after the first is `x = bits ^ previous bits`: `0` when x is 0; `10` + the
 ///   significant bits of x inside the current window; `11` + 5-bit leading-zero count +
 ///   6-bit significant-bit count (0 means 64) + those bits, which sets a new window.
@@ -72,7 +73,7 @@ public struct XORChunk: Sendable {
 
     /// Header (only up to date in `bytes`), bit stream, then zero bytes: at least `appendRoom`
     /// past the write position.
-    @usableFromInline var storage: [UInt8]
+    @usableFromInline var storage: XORChunkStorage
     @usableFromInline var state: Appender
 
     /// An empty chunk with room for about 120 typical samples before growing.
@@ -80,7 +81,7 @@ public struct XORChunk: Sendable {
     public init() {
         // 192 bytes: the stream can reach 128 bytes (~120 samples at ~1.1 B/sample) before the
         // first growth.
-        storage = [UInt8](repeating: 0, count: 192)
+        storage = XORChunkStorage(zeroedCount: 192)
         state = Appender(writer: BitWriter(bitPosition: Self.headerBytes * 8))
     }
 
@@ -90,36 +91,61 @@ public struct XORChunk: Sendable {
     public init(bytes: [UInt8]) throws(FormatError) {
         guard bytes.count >= Self.headerBytes else { throw .missingHeader }
         let n = Int(bytes[0]) << 8 | Int(bytes[1])
-        // The iterator copies the bytes once, adding the zero padding readers rely on.
-        var it = XORChunkIterator(unvalidatedBytes: bytes)
-        let first = it.state
-        let second = it.second
-        var decoded = 0
-        var prevT = Int64.min
-        while it.next() {
-            if decoded > 0 && it.timestamp <= prevT { throw .timestampsNotIncreasing(atSample: decoded) }
-            prevT = it.timestamp
-            decoded += 1
+        // One padded copy to decode from (see `BitReader.padding`), dropped afterwards.
+        let padded = bytes.withUnsafeBytes { src in
+            XORChunkStorage(
+                zeroedCount: bytes.count + BitReader.padding, copying: bytes.count, of: src.baseAddress.unsafelyUnwrapped)
         }
-        guard decoded == n else { throw .truncated(decodedSamples: decoded, expected: n) }
-        let last = it.state
-        // With one sample the stream ends after it; with none, at the header.
-        let end = n >= 2 ? last.position : n == 1 ? first.position : Self.headerBytes * 8
-        var storage = it.storage
-        // Zero whatever follows the stream (unused bits of its last byte, trailing bytes), so
-        // `bytes` is canonical and later appends start from clean memory.
+        let endBit = bytes.count * 8
+        let h = XORChunkIterator.decodeHead(padded, endBit: endBit)
+        typealias State = XORChunkIterator.State
+        var last = State(
+            position: Self.headerBytes * 8, t: h.firstT, delta: 0, valueBits: h.firstValueBits, significant: 64,
+            trailing: 0)
+        var afterSecond = last
+        if n >= 1 {
+            guard h.count >= 1 else { throw .truncated(decodedSamples: 0, expected: n) }
+            last = State(position: h.firstEnd, t: h.firstT, delta: 0, valueBits: h.firstValueBits, significant: 64, trailing: 0)
+        }
+        if n >= 2 {
+            guard h.count == n else { throw .truncated(decodedSamples: 1, expected: n) }
+            guard h.secondT > h.firstT else { throw .timestampsNotIncreasing(atSample: 1) }
+            last = State(
+                position: h.secondPosition, t: h.secondT, delta: h.secondDelta, valueBits: h.secondValueBits,
+                significant: h.secondSignificant, trailing: h.secondTrailing)
+            afterSecond = last
+            var s = last
+            let failure: FormatError? = padded.withBase { base in
+                for i in 2..<n {
+                    let prevT = s.t
+                    guard XORChunkIterator.decodeCheckedSample(&s, base, endBit: endBit) else {
+                        return .truncated(decodedSamples: i, expected: n)
+                    }
+                    guard s.t > prevT else { return .timestampsNotIncreasing(atSample: i) }
+                }
+                return nil
+            }
+            if let failure { throw failure }
+            last = s
+        }
+        let end = last.position
+        // Only the stream is kept, its last byte's unused bits zeroed, so `bytes` is canonical
+        // and later appends start from clean memory.
         let used = (end + 7) / 8
-        if end & 7 != 0 { storage[end / 8] &= 0xff << (8 - end & 7) }
-        for i in used..<bytes.count { storage[i] = 0 }
-        if storage.count < used + Self.appendRoom {
-            storage.append(contentsOf: repeatElement(0, count: used + Self.appendRoom - storage.count))
+        var storage = bytes.withUnsafeBytes { src in
+            XORChunkStorage(zeroedCount: used + Self.appendRoom, copying: used, of: src.baseAddress.unsafelyUnwrapped)
         }
-        let partial = end & 7 == 0 ? 0 : storage[end / 8]
+        var partial: UInt8 = 0
+        if end & 7 != 0 {
+            partial = bytes[end / 8] & (0xff << (8 - end & 7))
+            _ = storage.isUnique()
+            storage.withMutableBase { $0.storeBytes(of: partial, toByteOffset: end / 8, as: UInt8.self) }
+        }
         var s = Appender(writer: BitWriter(bitPosition: end, partialByte: partial))
         s.count = n
-        s.firstT = first.t
-        s.firstValueBits = first.valueBits
-        s.afterSecond = second
+        s.firstT = h.firstT
+        s.firstValueBits = h.firstValueBits
+        s.afterSecond = afterSecond
         s.lastT = last.t
         s.lastValueBits = last.valueBits
         if n >= 2 {
@@ -145,12 +171,15 @@ public struct XORChunk: Sendable {
 
     /// The exact encoded bytes (header plus stream, last byte zero-padded); a copy.
     public var bytes: [UInt8] {
-        var out = Array(storage[0..<byteCount])
-        // The header in `storage` is not maintained per append (iterators take the count from
-        // the chunk); it is written here.
-        out[0] = UInt8(truncatingIfNeeded: state.count >> 8)
-        out[1] = UInt8(truncatingIfNeeded: state.count)
-        return out
+        let n = byteCount
+        return [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+            storage.withBase { out.baseAddress.unsafelyUnwrapped.initialize(from: $0.assumingMemoryBound(to: UInt8.self), count: n) }
+            // The header in `storage` is not maintained per append (iterators take the count
+            // from the chunk); it is written here.
+            out[0] = UInt8(truncatingIfNeeded: state.count >> 8)
+            out[1] = UInt8(truncatingIfNeeded: state.count)
+            initialized = n
+        }
     }
 
     /// Encoded size in bytes (what `bytes.count` returns, without copying).
@@ -158,10 +187,10 @@ public struct XORChunk: Sendable {
     public var byteCount: Int { (state.writer.bitPosition &+ 7) &>> 3 }
 
     /// An iterator over the samples; cheap (shares the bytes) and unaffected by later appends.
-    @inlinable
+    @inlinable @inline(__always)
     public func makeIterator() -> XORChunkIterator {
         XORChunkIterator(
-            storage: storage, count: state.count, endBit: state.writer.bitPosition,
+            storage: storage, count: state.count, endBit: state.writer.bitPosition, trusted: true,
             first: XORChunkIterator.State(
                 position: 0, t: state.firstT, delta: 0, valueBits: state.firstValueBits, significant: 64, trailing: 0),
             second: state.afterSecond)
@@ -173,32 +202,33 @@ public struct XORChunk: Sendable {
     public mutating func append(t: Int64, v: Double) {
         precondition(state.count < Self.maxSamples, "XORChunk is full")
         assert(state.count == 0 || t > state.lastT, "timestamps must be strictly increasing")
-        if _slowPath(storage.count &- state.writer.byteOffset < Self.appendRoom) {
-            Self.grow(&storage, usedBytes: state.writer.byteOffset, samples: state.count)
+        // Shared bytes (a copy of the chunk or an iterator holds them) are copied before writing.
+        if _slowPath(!storage.isUnique() || storage.count &- state.writer.byteOffset < Self.appendRoom) {
+            storage = Self.grown(storage, usedBytes: state.writer.byteOffset, samples: state.count)
         }
-        Self.append(t: t, bits: v.bitPattern, &storage, &state)
+        Self.append(t: t, bits: v.bitPattern, storage, &state)
     }
 
-    /// Takes the two properties as separate inout arguments so the closure can mutate `state`
-    /// in place while `storage` is borrowed (a closure capturing `self` could not).
+    /// Static with `state` as the only inout argument so the closure can mutate it in place
+    /// (a closure capturing `self` would overlap the access to `storage`).
     @inlinable @inline(__always)
-    static func append(t: Int64, bits: UInt64, _ storage: inout [UInt8], _ state: inout Appender) {
-        storage.withUnsafeMutableBytes { state.append(t: t, bits: bits, to: $0.baseAddress.unsafelyUnwrapped) }
+    static func append(t: Int64, bits: UInt64, _ storage: XORChunkStorage, _ state: inout Appender) {
+        storage.withMutableBase { state.append(t: t, bits: bits, to: $0) }
     }
 
-    /// Enlarges the zero-filled storage so the next appends have `appendRoom` bytes of room.
-    /// (Static on the bytes alone, so `state` need not be in memory around the call.)
+    /// A private copy of the zero-filled storage with `appendRoom` bytes of room for the next
+    /// appends. (Static on the bytes alone, so `state` need not be in memory around the call.)
     @usableFromInline
-    static func grow(_ storage: inout [UInt8], usedBytes: Int, samples: Int) {
-        // Size for a 120-sample chunk (the usual cut) at the rate so far, and at least double:
-        // one reallocation for most chunks, O(1) amortized appends beyond.
-        let projected = samples > 0 ? usedBytes / samples * 120 + usedBytes % samples * 120 / samples : 0
-        let newCount = max(storage.count &* 2, projected &+ appendRoom)
-        var bigger = [UInt8](repeating: 0, count: newCount)
-        bigger.withUnsafeMutableBytes { dst in
-            storage.withUnsafeBytes { src in dst.baseAddress.unsafelyUnwrapped.copyMemory(from: src.baseAddress.unsafelyUnwrapped, byteCount: src.count) }
+    static func grown(_ storage: XORChunkStorage, usedBytes: Int, samples: Int) -> XORChunkStorage {
+        var newCount = storage.count
+        if newCount &- usedBytes < appendRoom {
+            // Size for a 120-sample chunk (the usual cut) at the rate so far, and at least double:
+            // one reallocation for most chunks, O(1) amortized appends beyond.
+            let projected = samples > 0 ? usedBytes / samples * 120 + usedBytes % samples * 120 / samples : 0
+            newCount = max(newCount &* 2, projected &+ appendRoom)
         }
-        storage = bigger
+        // Everything past the write position is zero already; copying it all keeps that.
+        return storage.withBase { XORChunkStorage(zeroedCount: newCount, copying: storage.count, of: $0) }
     }
 }
 
@@ -244,13 +274,18 @@ extension XORChunk.Appender {
             writer.writeWide(payload, count: payloadBits, to: base)
             return
         }
-        // '0' or '10' + 14 bits, chosen by mask rather than branch: with jittered scrapes the
-        // delta-of-delta is 0 about one time in five, unpredictably.
-        let nonZero = 0 &- (dod == 0 ? 0 : 1 as UInt64)
-        let tsCode = (0b10 << 14 | dod & 0x3fff) & nonZero
-        let tsBits = 1 &+ Int(truncatingIfNeeded: nonZero & 15)
+        // '0', '10' + 5 bits or '110' + 14 bits, without branches or selects (the compiler
+        // turns selects into branches), as with jittered scrapes which one comes next is
+        // unpredictable: the bucket number (0, 1, 2) picks a byte of constants holding the
+        // code's width, its payload width and its prefix.
+        let over = (dod &+ 16) &>> 5
+        let bucket = ((dod | (0 &- dod)) &>> 63 &+ (over | (0 &- over)) &>> 63) &<< 3
+        let tsBits = Int(truncatingIfNeeded: (0x11_07_01 as UInt64) &>> bucket & 0xff)
+        let width = (0x0e_05_00 as UInt64) &>> bucket & 0xff
+        let prefix = (0x06_02_00 as UInt64) &>> bucket & 0xff
+        let tsCode = prefix &<< width | dod & ((1 &<< width) &- 1)
         let (code, codeBits, payload, payloadBits) = encodeValue(bits)
-        // Timestamp code and value control bits: at most 24 + 13 bits.
+        // Timestamp code and value control bits: at most 17 + 13 bits.
         let head = tsCode &<< UInt64(truncatingIfNeeded: codeBits) | code
         let headBits = tsBits &+ codeBits
         if headBits &+ payloadBits <= BitWriter.maxFieldBits {
@@ -263,15 +298,13 @@ extension XORChunk.Appender {
         }
     }
 
-    /// Writes a delta-of-delta outside ±2^13: '110' + 17 bits, '1110' + 20 bits or '1111' + 64.
+    /// Writes a delta-of-delta outside ±2^13: '1110' + 20 bits or '1111' + 64.
     @usableFromInline
     static func writingWideDeltaOfDelta(
         _ dod: UInt64, _ w: BitWriter, to base: UnsafeMutableRawPointer
     ) -> BitWriter {
         var writer = w
-        if dod &+ (1 << 16) < (1 << 17) {
-            writer.write(0b110 << 17 | dod & 0x1_ffff, count: 20, to: base)
-        } else if dod &+ (1 << 19) < (1 << 20) {
+        if dod &+ (1 << 19) < (1 << 20) {
             writer.write(0b1110 << 20 | dod & 0xf_ffff, count: 24, to: base)
         } else {
             writer.write(0b1111, count: 4, to: base)
@@ -285,8 +318,9 @@ extension XORChunk.Appender {
     mutating func encodeValue(_ bits: UInt64) -> (code: UInt64, codeBits: Int, payload: UInt64, payloadBits: Int) {
         let x = bits ^ lastValueBits
         if x == 0 { return (0, 1, 0, 0) }
-        // 5 bits hold at most 31 leading zeros; extra zeros become significant bits.
-        let lead = min(x.leadingZeroBitCount, 31)
+        // 5 bits hold at most 31 leading zeros; extra zeros become significant bits. (Setting
+        // bit 32 caps the count at 31 without a branch.)
+        let lead = (x | 1 &<< 32).leadingZeroBitCount
         let trail = x.trailingZeroBitCount
         let windowSig = 64 &- leading &- trailing
         let newSig = 64 &- lead &- trail

@@ -14,12 +14,13 @@ public final class MemSeries: Sendable {
         self.state = Mutex(SeriesState(logged: logged))
     }
 
-    /// The chunks overlapping `[mint, maxt]`, copied so the caller can read them without the lock.
-    func chunks(mint: Int64, maxt: Int64) -> [XORChunk] {
+    /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.
+    func chunks(mint: Int64, maxt: Int64) -> [SealedXORChunk] {
         state.withLock { s in
-            var out: [XORChunk] = []
+            var out: [SealedXORChunk] = []
             for c in s.closed where c.maxTime >= mint && c.minTime <= maxt { out.append(c) }
-            if let h = s.open, h.numSamples > 0, h.maxTime >= mint, h.minTime <= maxt { out.append(h) }
+            // The open chunk keeps growing: readers get a sealed copy of what it holds now.
+            if let h = s.open, h.numSamples > 0, h.maxTime >= mint, h.minTime <= maxt { out.append(SealedXORChunk(h)) }
             return out
         }
     }
@@ -27,8 +28,8 @@ public final class MemSeries: Sendable {
 
 /// Mutable per-series state. Timestamps are milliseconds.
 struct SeriesState {
-    /// Full chunks, oldest first, non-overlapping.
-    var closed: [XORChunk] = []
+    /// Full chunks, oldest first, non-overlapping, trimmed to their exact bytes.
+    var closed: [SealedXORChunk] = []
     /// The chunk being appended to.
     var open: XORChunk? = nil
     /// Exclusive end of the time window the open chunk may cover (chunks never cross a block boundary).
@@ -59,7 +60,7 @@ struct SeriesState {
     /// Appends a sample known to be newer than `lastT`.
     mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64) {
         if open == nil || open!.numSamples >= samplesPerChunk || t >= openEnd {
-            if let o = open, o.numSamples > 0 { closed.append(o) }
+            if let o = open, o.numSamples > 0 { closed.append(SealedXORChunk(o)) }
             let c = XORChunk()
             open = c
             // Align the chunk window to the block range so chunks never straddle blocks.

@@ -1,11 +1,11 @@
 /// Walks a series' head chunks (time-ordered, non-overlapping) as one sample stream.
 public struct HeadChunksIterator: SampleIterator {
-    @usableFromInline var chunks: [XORChunk]
+    @usableFromInline var chunks: [SealedXORChunk]
     @usableFromInline var idx = 0
     @usableFromInline var cur: XORChunkIterator?
 
     /// Iterates `chunks`, which must be sorted by time and non-overlapping.
-    public init(_ chunks: [XORChunk]) {
+    public init(_ chunks: [SealedXORChunk]) {
         self.chunks = chunks
         cur = chunks.first?.makeIterator()
     }

@@ -2,7 +2,7 @@
 public struct QueriedSeries: Sendable {
     /// The series' labels.
     public let labels: Labels
-    @usableFromInline let headChunks: [XORChunk]
+    @usableFromInline let headChunks: [SealedXORChunk]
     @usableFromInline let blockRefs: [(block: BlockReader, ordinal: UInt32)]
     @usableFromInline let mint: Int64
     @usableFromInline let maxt: Int64
@@ -48,7 +48,7 @@ public struct Querier: Sendable {
     /// Series matching every matcher, sorted by labels, each merged across head and blocks.
     /// Series with no sample in range are omitted.
     public func select(_ matchers: [Matcher]) -> [QueriedSeries] {
-        struct Entry { var labels: Labels; var chunks: [XORChunk]; var blocks: [(BlockReader, UInt32)] }
+        struct Entry { var labels: Labels; var chunks: [SealedXORChunk]; var blocks: [(BlockReader, UInt32)] }
         var entries: [Entry] = []
         for b in blocks {
             for ord in b.select(matchers) {
