@@ -20,6 +20,7 @@ struct EngineBenchmark: ParsableCommand {
         let workload = try NodeExporterWorkload(hosts: hosts, jitterMs: jitter)
         let path = dir ?? NSTemporaryDirectory() + "tidemark-bench-\(UUID().uuidString)"
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
+        let rss0 = ProcessStats.residentBytes()
         let db = try DB.open(directory: path)
         let scrapes = Int(hours * 3_600_000 / Double(workload.intervalMs))
         print("workload: \(workload.seriesCount) series (\(hosts) hosts × \(workload.seriesPerHost)), \(scrapes) scrapes, jitter ±\(jitter) ms")
@@ -71,8 +72,9 @@ struct EngineBenchmark: ParsableCommand {
         let rss = ProcessStats.residentBytes()
         print(String(format: "append through WAL: %d samples in %.2f s = %.2f M samples/s (compaction %.2f s extra; %.1f CPU-s total)",
                      appended, appendSeconds, Double(appended) / appendSeconds / 1e6, compactSeconds, cpu))
-        print(String(format: "resident memory after ingest: %.1f MiB = %.0f B per active series (head: %d series, %d samples; wall %.1f s)",
-                     Double(rss) / 1_048_576, Double(rss) / Double(workload.seriesCount), db.head.numSeries, db.head.numSamples, wall))
+        print(String(format: "resident memory after ingest: %.1f MiB = %.0f B per active series (%.1f MiB before ingest; head: %d series, %d samples = %.0f per series; wall %.1f s)",
+                     Double(rss) / 1_048_576, Double(rss) / Double(workload.seriesCount), Double(rss0) / 1_048_576,
+                     db.head.numSeries, db.head.numSamples, Double(db.head.numSamples) / Double(max(db.head.numSeries, 1)), wall))
 
         let f0 = Date()
         try db.flush()
