@@ -163,18 +163,14 @@ private enum PrometheusReference {
 
 // MARK: - Helpers
 
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func chance(_ p: Double) -> Bool { unit() < p }
+// The shared SplitMix64 generator from TestSupport, with the helpers these tests draw from.
+private typealias SplitMix64 = SeededRandom
+
+extension SeededRandom {
+    fileprivate init(state: UInt64) { self.init(seed: state) }
+    fileprivate mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
+    fileprivate mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    fileprivate mutating func chance(_ p: Double) -> Bool { unit() < p }
 }
 
 /// Bit-identical, or both NaN (NaN payload propagation is the hardware's business).
