@@ -1,6 +1,6 @@
 /// Read side of a block's `index` file: memory-mapped, validated once at open (header, TOC,
 /// section CRCs, table bounds), then read lazily; only the label-name table is copied out.
-struct BlockIndex: Sendable {
+final class BlockIndex: Sendable {
     let file: BlockMappedFile
     let path: String
     let symbolCount: Int
@@ -270,5 +270,52 @@ struct BlockIndex: Sendable {
             prev = v
         }
         return out
+    }
+}
+
+/// Decodes series entries of one index in ascending ordinal order, continuing inside a group
+/// rather than restarting at its first entry, so selecting many series decodes each entry once.
+struct BlockSeriesCursor {
+    let index: BlockIndex
+    /// Group the reader is in (-1: none).
+    var group = -1
+    /// Ordinal of the entry the reader will decode next.
+    var nextOrdinal = 0
+    var reader = ColdByteReader(UnsafeRawBufferPointer(start: nil, count: 0))
+    /// The entry decoded last (valid after a successful `seek`).
+    var current = BlockSeriesRecord()
+    var previous = BlockSeriesRecord()
+
+    init(index: BlockIndex) { self.index = index }
+
+    /// Decodes entry `ordinal` into `current`.
+    mutating func seek(_ ordinal: Int) throws(ColdFormatError) {
+        guard ordinal >= 0, ordinal < index.seriesCount else { throw .invalid("series \(ordinal) out of range") }
+        let g = ordinal / index.seriesGroupSize
+        let first = g * index.seriesGroupSize
+        if g != group || ordinal < nextOrdinal {
+            let start = index.seriesAt + index.u32(index.seriesOffsetsAt + 4 * g)
+            reader = ColdByteReader(UnsafeRawBufferPointer(rebasing: index.file.bytes[start..<index.seriesOffsetsAt]))
+            group = g
+            nextOrdinal = first
+        }
+        do {
+            while nextOrdinal <= ordinal {
+                swap(&current, &previous)
+                // The previous entry is lent by pointer: wrapping it in an Optional would copy it.
+                let isFirst = nextOrdinal == first
+                let firstChunk = isFirst ? nil : previous.chunks.first
+                try previous.labels.withUnsafeBufferPointer { (pl: UnsafeBufferPointer<UInt32>) throws(ColdFormatError) in
+                    try BlockSeriesGroupCoding.decode(&reader, previousLabels: isFirst ? UnsafeBufferPointer(start: nil, count: 0) : pl,
+                                                      previousFirstChunk: firstChunk, base: index.seriesBase,
+                                                      symbols: index.symbolCount, frames: index.frameCount,
+                                                      columns: index.columnCount, into: &current)
+                }
+                nextOrdinal += 1
+            }
+        } catch {
+            group = -1  // the reader is mid-entry: restart the group next time
+            throw error
+        }
     }
 }

@@ -21,7 +21,7 @@ public final class BlockReader: IndexReader {
     let index: BlockIndex
     let chunkFiles: [BlockChunkFile]
     let cache: BlockLRUCache<BlockFrame>
-    let columnCache: BlockLRUCache<[Int64]>
+    let columnCache: BlockLRUCache<BlockTimestampColumn>
     let closed = Atomic<Bool>(false)
 
     /// Number of decompressed frames kept per reader.
@@ -119,9 +119,11 @@ public final class BlockReader: IndexReader {
     /// that range are read.
     public func iterator(for series: UInt32, mint: Int64 = .min, maxt: Int64 = .max) throws -> BlockSeriesIterator {
         guard !isClosed else { throw BlockError.closed }
-        var all = try record(of: series).chunks
-        all.removeAll { $0.maxTime < mint || $0.minTime > maxt }
-        return BlockSeriesIterator(reader: self, chunks: all, mint: mint, maxt: maxt)
+        var refs: [BlockChunkRef] = []
+        for c in try record(of: series).chunks where c.maxTime >= mint && c.minTime <= maxt {
+            refs.append(BlockChunkRef(reader: self, meta: c))
+        }
+        return BlockSeriesIterator(chunks: refs, mint: mint, maxt: maxt)
     }
 
     /// The decompressed frame `id`, from the cache or read, CRC-checked and decompressed.
@@ -161,45 +163,43 @@ public final class BlockReader: IndexReader {
                 throw corrupt("zstd decompression failed")
             }
         }
-        cache.put(id, f)
-        return f
+        return cache.put(id, f)
     }
 
     /// Decoded timestamp column `id` (cached: all series of a scrape target share it).
-    func column(_ id: UInt32) throws -> [Int64] {
+    func column(_ id: UInt32) throws -> BlockTimestampColumn {
         if let ts = columnCache.get(id) { return ts }
+        guard Int(id) < index.columnCount else { throw BlockError.corrupt(file: index.path, reason: "column \(id) out of range") }
         let col = index.column(Int(id))
         let frame = try frame(UInt32(col.frame), kind: BlockFormat.frameKindTimestamps)
         do {
             var r = ColdByteReader(frame.buffer, position: col.position)
             let n = try ColdTimestampCodec.count(&r)
             guard n > 0 else { throw ColdFormatError.invalid("empty column") }
-            var ts = [Int64](repeating: 0, count: n)
-            try ts.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Int64>) throws(ColdFormatError) in
-                try ColdTimestampCodec.decodeBody(&r, count: n, into: p.baseAddress!)
-            }
-            columnCache.put(id, ts)
-            return ts
+            let ts = BlockTimestampColumn(count: n)
+            try ColdTimestampCodec.decodeBody(&r, count: n, into: ts.base)
+            return columnCache.put(id, ts)
         } catch {
             throw BlockError.corrupt(file: directory + "/chunks", reason: "timestamp column \(id): \(error)")
         }
     }
 
-    /// Decodes chunk `c`: `ts` becomes its (shared) timestamp column, `vs[0..<count]` its values.
-    func decode(_ c: BlockChunkMeta, timestamps ts: inout [Int64], values vs: inout [Double]) throws -> Int {
-        ts = try column(c.column)
-        let n = ts.count
-        guard ts[0] == c.minTime, ts[n - 1] == c.maxTime else {
+    /// The timestamps of chunk `c` (its shared column), checked against the chunk's time range.
+    func timestamps(of c: BlockChunkMeta) throws -> BlockTimestampColumn {
+        let ts = try column(c.column)
+        guard ts.first == c.minTime, ts.last == c.maxTime else {
             throw BlockError.corrupt(file: index.path, reason: "column \(c.column) does not match its chunk's time range")
         }
+        return ts
+    }
+
+    /// Decodes values `range` of chunk `c` (which has `count` values, per its timestamp column)
+    /// into `out[range]`.
+    func decodeValues(_ c: BlockChunkMeta, count: Int, range: Range<Int>, into out: UnsafeMutablePointer<Double>) throws {
         let vFrame = try frame(c.frame, kind: BlockFormat.frameKindValues)
         do {
             var vr = ColdByteReader(vFrame.buffer, position: Int(c.position))
-            if vs.count < n { vs = [Double](repeating: 0, count: n) }
-            try vs.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Double>) throws(ColdFormatError) in
-                try ColdValueCodec.decode(&vr, count: n, into: p.baseAddress!)
-            }
-            return n
+            try ColdValueCodec.decode(&vr, count: count, range: range, into: out)
         } catch {
             throw BlockError.corrupt(file: directory + "/chunks", reason: "chunk of frame \(c.frame) at \(c.position): \(error)")
         }

@@ -95,49 +95,89 @@ enum BlockSeriesGroupCoding {
     }
 
     /// Decodes one entry into `r`, given the group's previous entry (nil for the first).
-    static func decode(_ rd: inout ColdByteReader, previous p: BlockSeriesRecord?, base: Int64, symbols: Int,
+    static func decode(_ reader: inout ColdByteReader, previous p: BlockSeriesRecord?, base: Int64, symbols: Int,
                        frames: Int, columns: Int, into r: inout BlockSeriesRecord) throws(ColdFormatError) {
+        guard let p else {
+            try decode(&reader, previousLabels: UnsafeBufferPointer(start: nil, count: 0), previousFirstChunk: nil,
+                       base: base, symbols: symbols, frames: frames, columns: columns, into: &r)
+            return
+        }
+        try p.labels.withUnsafeBufferPointer { (pl: UnsafeBufferPointer<UInt32>) throws(ColdFormatError) in
+            try decode(&reader, previousLabels: pl, previousFirstChunk: p.chunks.first,
+                       base: base, symbols: symbols, frames: frames, columns: columns, into: &r)
+        }
+    }
+
+    /// Decodes one entry into `r`; the previous entry is given by what coding refers to: its label
+    /// ids (empty for a group's first entry) and its first chunk.
+    static func decode(_ reader: inout ColdByteReader, previousLabels: UnsafeBufferPointer<UInt32>,
+                       previousFirstChunk: BlockChunkMeta?, base: Int64, symbols: Int,
+                       frames: Int, columns: Int, into r: inout BlockSeriesRecord) throws(ColdFormatError) {
+        // Select decodes one entry per series: work on a local reader (position in a register)
+        // and write the arrays in place instead of appending element by element.
+        var rd = reader
+        defer { reader = rd }
         let shared = try rd.count(max: 1 << 16)
         let n = try rd.count(max: 1 << 16)
-        r.labels.removeAll(keepingCapacity: true)
-        if shared > 0 {
-            guard let p, p.labels.count >= 2 * shared else { throw .invalid("shared label prefix too long") }
-            r.labels.append(contentsOf: p.labels[0..<(2 * shared)])
-        }
-        for _ in 0..<(2 * n) {
-            let s = try rd.uvarint()
-            guard s < UInt64(symbols) else { throw .invalid("symbol reference out of range") }
-            r.labels.append(UInt32(s))
+        let prefix = 2 * shared, total = 2 * (shared + n)
+        guard previousLabels.count >= prefix else { throw .invalid("shared label prefix too long") }
+        // Every id takes at least a byte: bound the size before allocating for it.
+        guard 2 * n <= rd.remaining else { throw .truncated }
+        resize(&r.labels, to: total, filler: 0)
+        try r.labels.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<UInt32>) throws(ColdFormatError) in
+            guard let dst = out.baseAddress else { return }
+            if prefix > 0, let s = previousLabels.baseAddress { dst.update(from: s, count: prefix) }
+            var k = prefix
+            while k < total {
+                let s = try rd.uvarint()
+                guard s < UInt64(symbols) else { throw .invalid("symbol reference out of range") }
+                dst[k] = UInt32(truncatingIfNeeded: s)
+                k += 1
+            }
         }
         let chunkCount = try rd.count(max: 1 << 24)
-        r.chunks.removeAll(keepingCapacity: true)
+        // Every chunk takes at least five bytes.
+        guard chunkCount <= rd.remaining / 5 else { throw .truncated }
         var ref = (minT: base, span: Int64(0), frame: Int64(0), pos: Int64(0), col: Int64(0))
-        if let p, let c = p.chunks.first {
+        if let c = previousFirstChunk {
             ref = (c.minTime, c.maxTime &- c.minTime, Int64(c.frame), Int64(c.position), Int64(c.column))
         }
-        var prev = BlockChunkMeta(minTime: 0, maxTime: 0, frame: 0, position: 0, column: 0)
-        for i in 0..<chunkCount {
-            let minT: Int64, maxT: Int64, frame: Int64, pos: Int64, col: Int64
-            if i == 0 {
-                minT = ref.minT &+ (try rd.zvarint())
-                maxT = minT &+ (ref.span &+ (try rd.zvarint()))
-                frame = ref.frame &+ (try rd.zvarint())
-                pos = ref.pos &+ (try rd.zvarint())
-                col = ref.col &+ (try rd.zvarint())
-            } else {
-                minT = prev.maxTime &+ Int64(bitPattern: try rd.uvarint())
-                guard minT > prev.maxTime else { throw .invalid("chunks overlap") }
-                maxT = minT &+ Int64(bitPattern: try rd.uvarint())
-                frame = Int64(prev.frame) &+ (try rd.zvarint())
-                pos = Int64(prev.position) &+ (try rd.zvarint())
-                col = Int64(prev.column) &+ (try rd.zvarint())
+        resize(&r.chunks, to: chunkCount, filler: BlockChunkMeta(minTime: 0, maxTime: 0, frame: 0, position: 0, column: 0))
+        try r.chunks.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<BlockChunkMeta>) throws(ColdFormatError) in
+            var prev = BlockChunkMeta(minTime: 0, maxTime: 0, frame: 0, position: 0, column: 0)
+            for i in 0..<chunkCount {
+                let minT: Int64, maxT: Int64, frame: Int64, pos: Int64, col: Int64
+                if i == 0 {
+                    minT = ref.minT &+ (try rd.zvarint())
+                    maxT = minT &+ (ref.span &+ (try rd.zvarint()))
+                    frame = ref.frame &+ (try rd.zvarint())
+                    pos = ref.pos &+ (try rd.zvarint())
+                    col = ref.col &+ (try rd.zvarint())
+                } else {
+                    minT = prev.maxTime &+ Int64(bitPattern: try rd.uvarint())
+                    guard minT > prev.maxTime else { throw .invalid("chunks overlap") }
+                    maxT = minT &+ Int64(bitPattern: try rd.uvarint())
+                    frame = Int64(prev.frame) &+ (try rd.zvarint())
+                    pos = Int64(prev.position) &+ (try rd.zvarint())
+                    col = Int64(prev.column) &+ (try rd.zvarint())
+                }
+                guard maxT >= minT else { throw .invalid("chunk maxTime before minTime") }
+                guard frame >= 0, frame < Int64(frames), col >= 0, col < Int64(columns), pos >= 0, pos <= Int64(UInt32.max) else {
+                    throw .invalid("chunk reference out of range")
+                }
+                prev = BlockChunkMeta(minTime: minT, maxTime: maxT, frame: UInt32(frame), position: UInt32(pos), column: UInt32(col))
+                out[i] = prev
             }
-            guard maxT >= minT else { throw .invalid("chunk maxTime before minTime") }
-            guard frame >= 0, frame < Int64(frames), col >= 0, col < Int64(columns), pos >= 0, pos <= Int64(UInt32.max) else {
-                throw .invalid("chunk reference out of range")
-            }
-            prev = BlockChunkMeta(minTime: minT, maxTime: maxT, frame: UInt32(frame), position: UInt32(pos), column: UInt32(col))
-            r.chunks.append(prev)
+        }
+    }
+
+    /// Sets `a.count` to `n`, keeping capacity (new slots hold `filler` until overwritten).
+    @inline(__always) static func resize<T>(_ a: inout [T], to n: Int, filler: T) {
+        if a.count > n {
+            a.removeLast(a.count - n)
+        } else if a.count < n {
+            a.append(contentsOf: repeatElement(filler, count: n - a.count))
         }
     }
 }
+

@@ -1,73 +1,173 @@
 /// The samples of one series gathered from the head and any number of blocks, in time order,
 /// bounded to `[mint, maxt]`. Where sources overlap, a timestamp is returned once, the newest
 /// source's value winning (head over blocks, later blocks over earlier ones).
+///
+/// When the sources are known not to overlap (the querier checks chunk ranges) they are simply
+/// chained: block samples pass straight through, then the head's.
 public struct MergedSeriesIterator: SampleIterator {
-    @usableFromInline var blocks: [BlockSeriesIterator]
-    @usableFromInline var blockOK: [Bool]
-    @usableFromInline var head: HeadChunksIterator?
-    @usableFromInline var headOK = false
+    /// Where samples currently come from.
+    @usableFromInline enum Stage: UInt8 {
+        /// `chain` (pass-through); `t`/`v` unused.
+        case chain
+        /// The head after the chain; `t`/`v` hold the current sample.
+        case head
+        /// General merge of `rest.blocks` and `rest.head`; `t`/`v` hold the current sample.
+        case merge
+        case done
+    }
+
+    @usableFromInline var stage: Stage
+    @usableFromInline var chain: BlockSeriesIterator
+    /// Head and merge state, boxed (copy-on-write) so the common block-only iterator is small and
+    /// cheap to copy; nil when there is no head and no merge.
+    @usableFromInline var rest: MergedSeriesState?
     @usableFromInline let mint: Int64
     @usableFromInline let maxt: Int64
-    @usableFromInline var started = false
-    @usableFromInline var done = false
     @usableFromInline var t: Int64 = .min
     @usableFromInline var v: Double = 0
 
     /// Merges `blocks` (oldest first) and `head` within `[mint, maxt]`.
     public init(blocks: [BlockSeriesIterator], head: HeadChunksIterator?, mint: Int64, maxt: Int64) {
-        self.blocks = blocks
-        self.blockOK = Array(repeating: false, count: blocks.count)
-        self.head = head
+        stage = .merge
+        chain = BlockSeriesIterator(chunks: [], mint: mint, maxt: maxt)
+        rest = MergedSeriesState(blocks: blocks, head: head)
         self.mint = mint
         self.maxt = maxt
     }
 
-    @inlinable public var timestamp: Int64 { t }
-    @inlinable public var value: Double { v }
+    /// Chains `chain` (block chunks in time order) and then `head`, whose samples all come later.
+    init(chain: BlockSeriesIterator, head: HeadChunksIterator?, mint: Int64, maxt: Int64) {
+        stage = .chain
+        self.chain = chain
+        rest = head.map { MergedSeriesState(blocks: [], head: $0) }
+        self.mint = mint
+        self.maxt = maxt
+    }
+
+    @inlinable public var timestamp: Int64 { stage == .chain ? chain.timestamp : t }
+    @inlinable public var value: Double { stage == .chain ? chain.value : v }
 
     @inlinable public mutating func next() -> Bool {
-        if done { return false }
-        if !started { return seekAll(mint) }
-        // Advance every source sitting on the timestamp just returned (dedup across sources).
-        let last = t
-        if headOK, head?.timestamp == last { headOK = head?.next() ?? false }
-        for i in 0..<blocks.count where blockOK[i] && blocks[i].timestamp == last {
-            blockOK[i] = blocks[i].next()
+        if stage == .chain {
+            if chain.next() { return true }
+            return enterHead(seekingTo: mint)
         }
-        return pick()
+        return slowNext()
     }
 
     @inlinable public mutating func seek(to target: Int64) -> Bool {
-        if done { return false }
-        if !started { return seekAll(Swift.max(target, mint)) }
-        if t >= target { return true }
-        if headOK, let ht = head?.timestamp, ht < target { headOK = head?.seek(to: target) ?? false }
-        for i in 0..<blocks.count where blockOK[i] && blocks[i].timestamp < target {
-            blockOK[i] = blocks[i].seek(to: target)
+        if stage == .chain {
+            if chain.seek(to: target) { return true }
+            return enterHead(seekingTo: Swift.max(target, mint))
         }
-        return pick()
+        return slowSeek(to: target)
     }
 
-    @usableFromInline mutating func seekAll(_ target: Int64) -> Bool {
-        started = true
-        if head != nil { headOK = head?.seek(to: target) ?? false }
-        for i in 0..<blocks.count { blockOK[i] = blocks[i].seek(to: target) }
-        return pick()
+    /// The boxed state, copied first if another iterator copy shares it.
+    @usableFromInline mutating func uniqueRest() -> MergedSeriesState? {
+        guard rest != nil else { return nil }
+        if !isKnownUniquelyReferenced(&rest) { rest = rest?.copy() }
+        return rest
+    }
+
+    /// The chain is exhausted: continue with the head, positioned at `target` or later.
+    @usableFromInline mutating func enterHead(seekingTo target: Int64) -> Bool {
+        guard let r = uniqueRest(), r.head != nil else { stage = .done; return false }
+        stage = .head
+        return headCurrent(r, r.head?.seek(to: target) ?? false)
+    }
+
+    /// Takes the head's current sample if `ok` and within `maxt`.
+    @usableFromInline mutating func headCurrent(_ r: MergedSeriesState, _ ok: Bool) -> Bool {
+        guard ok, let h = r.head, h.timestamp <= maxt else { stage = .done; return false }
+        t = h.timestamp
+        v = h.value
+        return true
+    }
+
+    @usableFromInline mutating func slowNext() -> Bool {
+        switch stage {
+        case .chain: return next()
+        case .done: return false
+        case .head:
+            guard let r = uniqueRest() else { stage = .done; return false }
+            return headCurrent(r, r.head?.next() ?? false)
+        case .merge:
+            guard let r = uniqueRest() else { stage = .done; return false }
+            if !r.started { return seekAll(r, mint) }
+            // Advance every source sitting on the timestamp just returned (dedup across sources).
+            let last = t
+            if r.headT == last { r.headT = (r.head?.next() ?? false) ? (r.head?.timestamp ?? .max) : .max }
+            for i in 0..<r.blocks.count where r.blockT[i] == last {
+                r.blockT[i] = r.blocks[i].next() ? r.blocks[i].timestamp : .max
+            }
+            return pick(r)
+        }
+    }
+
+    @usableFromInline mutating func slowSeek(to target: Int64) -> Bool {
+        switch stage {
+        case .chain: return seek(to: target)
+        case .done: return false
+        case .head:
+            if t >= target { return true }
+            guard let r = uniqueRest() else { stage = .done; return false }
+            return headCurrent(r, r.head?.seek(to: target) ?? false)
+        case .merge:
+            guard let r = uniqueRest() else { stage = .done; return false }
+            if !r.started { return seekAll(r, Swift.max(target, mint)) }
+            if t >= target { return true }
+            if r.headT < target { r.headT = (r.head?.seek(to: target) ?? false) ? (r.head?.timestamp ?? .max) : .max }
+            for i in 0..<r.blocks.count where r.blockT[i] < target {
+                r.blockT[i] = r.blocks[i].seek(to: target) ? r.blocks[i].timestamp : .max
+            }
+            return pick(r)
+        }
+    }
+
+    @usableFromInline mutating func seekAll(_ r: MergedSeriesState, _ target: Int64) -> Bool {
+        r.started = true
+        if r.head != nil { r.headT = (r.head?.seek(to: target) ?? false) ? (r.head?.timestamp ?? .max) : .max }
+        for i in 0..<r.blocks.count { r.blockT[i] = r.blocks[i].seek(to: target) ? r.blocks[i].timestamp : .max }
+        return pick(r)
     }
 
     /// Chooses the smallest current timestamp; ties go to the newest source.
-    @usableFromInline mutating func pick() -> Bool {
+    @usableFromInline mutating func pick(_ r: MergedSeriesState) -> Bool {
         var best = Int64.max
-        var found = false
-        for i in 0..<blocks.count where blockOK[i] {
-            let bt = blocks[i].timestamp
-            if bt <= best { best = bt; v = blocks[i].value; found = true }
+        var src = -1
+        for i in 0..<r.blocks.count where r.blockT[i] <= best && r.blockT[i] != .max {
+            best = r.blockT[i]; src = i
         }
-        if headOK, let h = head, h.timestamp <= best {
-            best = h.timestamp; v = h.value; found = true
-        }
-        guard found, best <= maxt else { done = true; return false }
+        if r.headT != .max && r.headT <= best { best = r.headT; src = r.blocks.count }
+        guard src >= 0, best <= maxt else { stage = .done; return false }
         t = best
+        v = src == r.blocks.count ? (r.head?.value ?? .nan) : r.blocks[src].value
         return true
+    }
+}
+
+/// The head and merge sources of a `MergedSeriesIterator` (copied before mutation when shared).
+@usableFromInline final class MergedSeriesState {
+    var blocks: [BlockSeriesIterator]
+    /// Current timestamp of each of `blocks`, `.max` once exhausted (merge only).
+    var blockT: [Int64]
+    var head: HeadChunksIterator?
+    /// Current head timestamp, `.max` once exhausted (merge only).
+    var headT: Int64 = .max
+    var started = false
+
+    init(blocks: [BlockSeriesIterator], head: HeadChunksIterator?) {
+        self.blocks = blocks
+        blockT = Array(repeating: .max, count: blocks.count)
+        self.head = head
+    }
+
+    func copy() -> MergedSeriesState {
+        let c = MergedSeriesState(blocks: blocks, head: head)
+        c.blockT = blockT
+        c.headT = headT
+        c.started = started
+        return c
     }
 }

@@ -2,20 +2,49 @@
 public struct QueriedSeries: Sendable {
     /// The series' labels.
     public let labels: Labels
+    /// The series' block chunks overlapping the range, blocks in querier order (oldest first).
+    @usableFromInline let blockChunks: [BlockChunkRef]
     @usableFromInline let headChunks: [SealedXORChunk]
-    @usableFromInline let blockRefs: [(block: BlockReader, ordinal: UInt32)]
     @usableFromInline let mint: Int64
     @usableFromInline let maxt: Int64
+    /// The chunks, blocks then head, are in time order without overlap, so the samples are their
+    /// concatenation and iterating needs no merge (the usual case: blocks cover disjoint ranges).
+    @usableFromInline let chained: Bool
+
+    init(labels: Labels, blockChunks: [BlockChunkRef], headChunks: [SealedXORChunk], mint: Int64, maxt: Int64) {
+        self.labels = labels
+        self.blockChunks = blockChunks
+        self.headChunks = headChunks
+        self.mint = mint
+        self.maxt = maxt
+        var ok = true
+        var prevMax = Int64.min
+        for (k, c) in blockChunks.enumerated() {
+            if k > 0 && c.meta.minTime <= prevMax { ok = false; break }
+            prevMax = c.meta.maxTime
+        }
+        if ok, !blockChunks.isEmpty, let h = headChunks.first, h.minTime <= prevMax { ok = false }
+        chained = ok
+    }
 
     /// A fresh iterator over the series' samples in `[mint, maxt]`, in time order.
     /// Chunks of a corrupt block that fail to decode are skipped.
     public func makeIterator() -> MergedSeriesIterator {
-        var its: [BlockSeriesIterator] = []
-        its.reserveCapacity(blockRefs.count)
-        for r in blockRefs {
-            if let it = try? r.block.iterator(for: r.ordinal, mint: mint, maxt: maxt) { its.append(it) }
+        let head = headChunks.isEmpty ? nil : HeadChunksIterator(headChunks)
+        if chained {
+            return MergedSeriesIterator(chain: BlockSeriesIterator(chunks: blockChunks, mint: mint, maxt: maxt), head: head,
+                                        mint: mint, maxt: maxt)
         }
-        return MergedSeriesIterator(blocks: its, head: headChunks.isEmpty ? nil : HeadChunksIterator(headChunks), mint: mint, maxt: maxt)
+        // Overlapping sources: one iterator per block (runs of chunks sharing a reader).
+        var its: [BlockSeriesIterator] = []
+        var start = 0
+        while start < blockChunks.count {
+            var end = start + 1
+            while end < blockChunks.count && blockChunks[end].reader === blockChunks[start].reader { end += 1 }
+            its.append(BlockSeriesIterator(chunks: Array(blockChunks[start..<end]), mint: mint, maxt: maxt))
+            start = end
+        }
+        return MergedSeriesIterator(blocks: its, head: head, mint: mint, maxt: maxt)
     }
 
     /// All samples in range, materialised (tests and small queries).
@@ -48,40 +77,73 @@ public struct Querier: Sendable {
     /// Series matching every matcher, sorted by labels, each merged across head and blocks.
     /// Series with no sample in range are omitted.
     public func select(_ matchers: [Matcher]) -> [QueriedSeries] {
-        struct Entry { var labels: Labels; var chunks: [SealedXORChunk]; var blocks: [(BlockReader, UInt32)] }
-        var entries: [Entry] = []
+        // Blocks list their series in label order already: they are merged as streams, decoding
+        // each index entry once and building labels only for the series returned. Only the
+        // head's series need sorting.
+        var sources: [BlockSelectSource] = []
         for b in blocks {
-            for ord in b.select(matchers) {
-                guard let pairs = try? b.labels(of: ord) else { continue }
-                entries.append(Entry(labels: Labels(sortedUnchecked: pairs.map { Label(name: $0.name, value: $0.value) }), chunks: [], blocks: [(b, ord)]))
-            }
+            let ordinals = b.select(matchers)
+            guard !ordinals.isEmpty, !b.isClosed else { continue }
+            var src = BlockSelectSource(reader: b, ordinals: ordinals)
+            if src.advance() { sources.append(src) }
         }
+        var fromHead: [(labels: Labels, chunks: [SealedXORChunk])] = []
         let hr = head.indexReader()
         for ref in hr.select(matchers) {
             guard let ms = head.series(ref: ref) else { continue }
             let chunks = ms.chunks(mint: mint, maxt: maxt)
             if chunks.isEmpty { continue }
-            entries.append(Entry(labels: ms.labels, chunks: chunks, blocks: []))
+            fromHead.append((ms.labels, chunks))
         }
-        // Blocks were appended oldest first, the head last; a stable sort keeps that order within a series.
-        let order = entries.indices.sorted { a, b in
-            let x = entries[a].labels, y = entries[b].labels
-            return x == y ? a < b : x < y
-        }
+        fromHead.sort { $0.labels < $1.labels }
+
         var out: [QueriedSeries] = []
-        out.reserveCapacity(order.count)
-        var i = 0
-        while i < order.count {
-            var e = entries[order[i]]
-            var j = i + 1
-            while j < order.count && entries[order[j]].labels == e.labels {
-                let f = entries[order[j]]
-                e.blocks.append(contentsOf: f.blocks)
-                e.chunks.append(contentsOf: f.chunks)
-                j += 1
+        out.reserveCapacity(fromHead.count + (sources.map(\.ordinals.count).max() ?? 0))
+        var h = 0
+        var group: [Int] = []  // sources on the smallest series, in block order
+        while true {
+            group.removeAll(keepingCapacity: true)
+            for s in sources.indices {
+                if group.isEmpty { group.append(s); continue }
+                let c = sources[s].compare(to: sources[group[0]])
+                if c < 0 { group.removeAll(keepingCapacity: true); group.append(s) } else if c == 0 { group.append(s) }
             }
-            out.append(QueriedSeries(labels: e.labels, headChunks: e.chunks, blockRefs: e.blocks.map { (block: $0.0, ordinal: $0.1) }, mint: mint, maxt: maxt))
-            i = j
+            var withHead = false
+            if h < fromHead.count {
+                if group.isEmpty {
+                    withHead = true
+                } else {
+                    let c = sources[group[0]].compare(to: fromHead[h].labels)
+                    if c >= 0 { withHead = true }
+                    if c > 0 { group.removeAll(keepingCapacity: true) }
+                }
+            }
+            if group.isEmpty && !withHead { break }
+
+            let labels: Labels
+            if withHead {
+                labels = fromHead[h].labels
+            } else {
+                let g = group[0]
+                let ids = sources[g].cursor.current.labels
+                labels = sources[g].labels.build(ids, index: sources[g].reader.index)
+            }
+            var chunks: [BlockChunkRef] = []
+            var inRange = 0
+            for g in group {
+                for c in sources[g].cursor.current.chunks where c.maxTime >= mint && c.minTime <= maxt { inRange += 1 }
+            }
+            chunks.reserveCapacity(inRange)
+            for g in group {
+                let reader = sources[g].reader
+                for c in sources[g].cursor.current.chunks where c.maxTime >= mint && c.minTime <= maxt {
+                    chunks.append(BlockChunkRef(reader: reader, meta: c))
+                }
+            }
+            out.append(QueriedSeries(labels: labels, blockChunks: chunks, headChunks: withHead ? fromHead[h].chunks : [],
+                                     mint: mint, maxt: maxt))
+            if withHead { h += 1 }
+            for g in group.reversed() where !sources[g].advance() { sources.remove(at: g) }
         }
         return out
     }

@@ -97,7 +97,35 @@ public struct ColdByteReader {
     }
 
     /// Reads an unsigned LEB128 varint (at most 10 bytes).
-    @inlinable public mutating func uvarint() throws(ColdFormatError) -> UInt64 {
+    @inlinable @inline(__always) public mutating func uvarint() throws(ColdFormatError) -> UInt64 {
+        // Most varints in chunk and index data take one to three bytes: keep those inline in the
+        // callers' loops. The rest goes out of line by value (not `inout self`), so a caller's
+        // reader can stay in registers.
+        let p = position
+        if p >= 0 && p &+ 3 < base.count {
+            // Branch-free up to three bytes: the length mix is data-dependent and mispredicts.
+            let w = UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+            let b0 = w & 0xff, b1 = (w &>> 8) & 0xff, b2 = (w &>> 16) & 0xff
+            let m0 = b0 &>> 7, m1 = m0 & (b1 &>> 7)
+            if m1 & (b2 &>> 7) == 0 {
+                position = p &+ 1 &+ Int(truncatingIfNeeded: m0 &+ m1)
+                return (b0 & 0x7f) | (((b1 & 0x7f) &<< 7) & (0 &- m0)) | ((b2 &<< 14) & (0 &- m1))
+            }
+        } else if p >= 0 && p &+ 1 < base.count {
+            let b0 = UInt64(base[p]), b1 = UInt64(base[p &+ 1])
+            let more = b0 &>> 7
+            if more & (b1 &>> 7) == 0 {
+                position = p &+ 1 &+ Int(truncatingIfNeeded: more)
+                return (b0 & 0x7f) | ((b1 &<< 7) & (0 &- more))
+            }
+        }
+        let (v, next) = try Self.uvarint(in: base, at: p)
+        position = next
+        return v
+    }
+
+    /// Decodes the varint at `position` in `base`: its value and the position after it.
+    @usableFromInline static func uvarint(in base: UnsafeRawBufferPointer, at position: Int) throws(ColdFormatError) -> (UInt64, Int) {
         guard position >= 0 else { throw .truncated }
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -108,8 +136,7 @@ public struct ColdByteReader {
             p += 1
             if b < 0x80 {
                 if shift == 63 && b > 1 { throw .invalid("varint overflows 64 bits") }
-                position = p
-                return result | UInt64(b) << shift
+                return (result | UInt64(b) << shift, p)
             }
             result |= UInt64(b & 0x7f) << shift
             shift += 7
@@ -119,7 +146,7 @@ public struct ColdByteReader {
     }
 
     /// Reads a zigzag signed varint.
-    @inlinable public mutating func zvarint() throws(ColdFormatError) -> Int64 { ColdZigZag.decode(try uvarint()) }
+    @inlinable @inline(__always) public mutating func zvarint() throws(ColdFormatError) -> Int64 { ColdZigZag.decode(try uvarint()) }
 
     /// Reads an unsigned varint that must fit `Int` and be at most `limit`.
     @inlinable public mutating func count(max limit: Int) throws(ColdFormatError) -> Int {

@@ -34,7 +34,28 @@ public enum ColdValueCodec {
     /// Decodes `count` values starting at `reader.position` into `out[0..<count]`.
     @inlinable
     public static func decode(_ reader: inout ColdByteReader, count: Int, into out: UnsafeMutablePointer<Double>) throws(ColdFormatError) {
-        guard count > 0 else { return }
+        try decode(&reader, count: count, range: 0..<count, into: out)
+    }
+
+    /// Decodes values `range` of a chunk of `count` values into `out[range]` (chunk indices; the
+    /// rest of `out` is not written). Values before the range are parsed but not converted, those
+    /// after it are not read at all: a query needing the tail of a chunk skips the float work of
+    /// its head, and one ending mid-chunk stops there. `reader` is left unspecified.
+    @inlinable
+    public static func decode(_ reader: inout ColdByteReader, count: Int, range: Range<Int>,
+                              into out: UnsafeMutablePointer<Double>) throws(ColdFormatError) {
+        // A local copy lets the read position live in a register instead of being stored back
+        // through `reader` after every varint (a store/load dependency per value).
+        var local = reader
+        defer { reader = local }
+        try decodeLocal(&local, count: count, range: range, into: out)
+    }
+
+    @inlinable @inline(__always)
+    static func decodeLocal(_ reader: inout ColdByteReader, count: Int, range: Range<Int>,
+                            into out: UnsafeMutablePointer<Double>) throws(ColdFormatError) {
+        let lo = Swift.max(range.lowerBound, 0), hi = Swift.min(range.upperBound, count)
+        guard lo < hi else { return }
         let head = try reader.u8()
         guard let mode = Mode(rawValue: head & 0x07), head & ~0x1f == 0 else { throw .invalid("unknown value mode byte \(head)") }
         switch mode {
@@ -43,10 +64,10 @@ public enum ColdValueCodec {
             let k = Int(try reader.u8())
             guard k <= ColdDecimal.maxExponent else { throw .invalid("decimal exponent \(k)") }
             let v = ColdDecimal.value(mantissa: m, exponent: k)
-            out.update(repeating: v, count: count)
+            (out + lo).update(repeating: v, count: hi - lo)
         case .constantRaw:
             let v = Double(bitPattern: try reader.u64())
-            out.update(repeating: v, count: count)
+            (out + lo).update(repeating: v, count: hi - lo)
         case .decimal:
             let k = Int(try reader.u8())
             guard k <= ColdDecimal.maxExponent else { throw .invalid("decimal exponent \(k)") }
@@ -59,32 +80,59 @@ public enum ColdValueCodec {
             let g = Int64(bitPattern: try reader.uvarint())
             var m = try reader.zvarint()
             let p = k == 0 ? 1.0 : ColdDecimal.powers[k]
-            out[0] = Double(m) / p
-            if g != 0 {
-                if head & dodFlag != 0 {
-                    var d: Int64 = 0
-                    if count > 1 {
-                        d = (try reader.zvarint()) &* g
+            if g == 0 {
+                (out + lo).update(repeating: Double(m) / p, count: hi - lo)
+            } else if head & dodFlag != 0 {
+                if lo == 0 { out[0] = Double(m) / p }
+                var d: Int64 = 0
+                var i = 1
+                // Skipped prefix: integer work only.
+                while i < lo {
+                    d &+= (try reader.zvarint()) &* g
+                    m &+= d
+                    i += 1
+                }
+                if k == 0 {
+                    // Integers: dividing by 1 is exact, skip it.
+                    while i < hi {
+                        d &+= (try reader.zvarint()) &* g
                         m &+= d
-                        out[1] = Double(m) / p
+                        out[i] = Double(m)
+                        i += 1
                     }
-                    var i = 2
-                    while i < count {
+                } else {
+                    while i < hi {
                         d &+= (try reader.zvarint()) &* g
                         m &+= d
                         out[i] = Double(m) / p
                         i += 1
                     }
+                }
+            } else {
+                if lo == 0 { out[0] = Double(m) / p }
+                var i = 1
+                if lo > 1 {
+                    // Skipped prefix: the deltas' sum is all that matters (wrapping arithmetic distributes).
+                    var sum: Int64 = 0
+                    while i < lo {
+                        sum &+= try reader.zvarint()
+                        i += 1
+                    }
+                    m &+= sum &* g
+                }
+                if k == 0 {
+                    while i < hi {
+                        m &+= (try reader.zvarint()) &* g
+                        out[i] = Double(m)
+                        i += 1
+                    }
                 } else {
-                    var i = 1
-                    while i < count {
+                    while i < hi {
                         m &+= (try reader.zvarint()) &* g
                         out[i] = Double(m) / p
                         i += 1
                     }
                 }
-            } else if count > 1 {
-                (out + 1).update(repeating: out[0], count: count - 1)
             }
             if excCount > 0 {
                 var r = ColdByteReader(reader.base, position: excStart)
@@ -93,14 +141,15 @@ public enum ColdValueCodec {
                     let gap = try r.count(max: count)
                     idx = e == 0 ? gap : idx + gap
                     guard idx < count, e == 0 || gap > 0 else { throw .invalid("exception index out of range") }
-                    out[idx] = Double(bitPattern: try r.u64())
+                    let bits = try r.u64()
+                    if idx >= lo && idx < hi { out[idx] = Double(bitPattern: bits) }
                 }
             }
         case .xor:
             var bits = try reader.u64()
-            out[0] = Double(bitPattern: bits)
+            if lo == 0 { out[0] = Double(bitPattern: bits) }
             var i = 1
-            while i < count {
+            while i < hi {
                 let ctrl = try reader.u8()
                 if ctrl != 0 {
                     let n = Int(ctrl & 0x0f), tz = Int(ctrl >> 4)
@@ -109,7 +158,7 @@ public enum ColdValueCodec {
                     for b in 0..<n { x |= UInt64(try reader.u8()) << (8 * UInt64(b)) }
                     bits ^= x << (8 * UInt64(tz))
                 }
-                out[i] = Double(bitPattern: bits)
+                if i >= lo { out[i] = Double(bitPattern: bits) }
                 i += 1
             }
         }
