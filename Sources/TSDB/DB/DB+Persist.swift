@@ -7,11 +7,12 @@ extension DB {
         try maintenance.withLock { _ in
             guard let hmax = head.maxTime, let hmin = head.minTime else { return }
             let lastSegment = try wal.cutSegment() - 1
+            let series = head.sortedSeries()
             var start = alignDown(hmin, options.blockRange)
             while start <= hmax {
                 // The last block ends right after the newest sample, not at its window's end, so
                 // appends may continue in that window after the flush (and after a restart).
-                try persistHead(mint: start, maxt: Swift.min(start + options.blockRange, hmax &+ 1))
+                try persistHead(series, mint: start, maxt: Swift.min(start + options.blockRange, hmax &+ 1))
                 start += options.blockRange
             }
             head.truncate(before: hmax &+ 1)
@@ -30,7 +31,7 @@ extension DB {
                 let start = alignDown(hmin, options.blockRange)
                 let end = start + options.blockRange
                 let lastSegment = try wal.cutSegment() - 1
-                try persistHead(mint: start, maxt: end)
+                try persistHead(head.sortedSeries(), mint: start, maxt: end)
                 head.truncate(before: end)
                 try checkpointWAL(upTo: lastSegment)
                 changed = true
@@ -42,9 +43,9 @@ extension DB {
         }
     }
 
-    /// Writes the head's samples in `[mint, maxt)` into a new level-1 block (none when empty).
-    func persistHead(mint: Int64, maxt: Int64) throws {
-        let all = head.allSeries().sorted { $0.labels < $1.labels }
+    /// Writes the samples in `[mint, maxt)` of `all` (head series sorted by labels) into a new
+    /// level-1 block (none when empty).
+    func persistHead(_ all: [MemSeries], mint: Int64, maxt: Int64) throws {
         var writer = try BlockWriter(parentDirectory: directory, minTime: mint, maxTime: maxt)
         var ts: [Int64] = [], vs: [Double] = []
         var any = false
@@ -182,9 +183,4 @@ extension DB {
         }
         return total
     }
-}
-
-/// Rounds `t` down to a multiple of `r` (also for negative `t`).
-@inline(__always) func alignDown(_ t: Int64, _ r: Int64) -> Int64 {
-    t >= 0 ? (t / r) * r : ((t - r + 1) / r) * r
 }

@@ -119,6 +119,9 @@ public final class Head: Sendable {
         return out
     }
 
+    /// All series sorted by labels, the order blocks are written in.
+    func sortedSeries() -> [MemSeries] { allSeries().sorted { $0.labels < $1.labels } }
+
     /// Drops all chunk data before `mint`, removes series left without data whose newest sample
     /// is older than `mint`, and raises the minimum valid time. Returns removed series refs.
     @discardableResult

@@ -59,16 +59,14 @@ struct SeriesState {
 
     /// Appends a sample known to be newer than `lastT`.
     mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64) {
-        if open == nil || open!.numSamples >= samplesPerChunk || t >= openEnd {
+        if (open?.numSamples ?? samplesPerChunk) >= samplesPerChunk || t >= openEnd {
             if let o = open, o.numSamples > 0 { closed.append(SealedXORChunk(o)) }
-            let c = XORChunk()
-            open = c
+            open = XORChunk()
             // Align the chunk window to the block range so chunks never straddle blocks.
-            let r = blockRange
-            let start = t >= 0 ? (t / r) * r : ((t - r + 1) / r) * r
-            openEnd = start &+ r
+            openEnd = alignDown(t, blockRange) &+ blockRange
         }
-        open!.append(t: t, v: v)
+        // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
+        open?.append(t: t, v: v)
         lastT = t
         lastV = v.bitPattern
     }

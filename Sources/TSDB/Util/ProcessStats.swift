@@ -6,21 +6,19 @@ import Glibc
 public enum ProcessStats {
     /// Resident set size in bytes (from /proc/self/statm), 0 when unavailable.
     public static func residentBytes() -> Int {
-        guard let f = fopen("/proc/self/statm", "r") else { return 0 }
-        defer { fclose(f) }
-        var size = 0, resident = 0
-        guard fscanf_statm(f, &size, &resident) else { return 0 }
-        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let pages = residentPages() else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    private static func fscanf_statm(_ f: UnsafeMutablePointer<FILE>, _ size: inout Int, _ resident: inout Int) -> Bool {
+    /// The second field of /proc/self/statm: resident pages.
+    private static func residentPages() -> Int? {
+        guard let f = fopen("/proc/self/statm", "r") else { return nil }
+        defer { fclose(f) }
         var buf = [CChar](repeating: 0, count: 256)
-        guard fgets(&buf, 256, f) != nil else { return false }
+        guard fgets(&buf, Int32(buf.count), f) != nil else { return nil }
         let line = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        guard parts.count >= 2, let s = Int(parts[0]), let r = Int(parts[1]) else { return false }
-        size = s; resident = r
-        return true
+        let fields = line.split(separator: " ")
+        return fields.count >= 2 ? Int(fields[1]) : nil
     }
 
     /// Hands freed heap memory back to the OS (glibc keeps it otherwise), so resident memory
