@@ -60,7 +60,6 @@ private func expectSealedMatches(_ chunk: XORChunk, _ samples: [Sample], _ label
     #expect(sealed.numSamples == samples.count, "\(label) sealed")
     #expect(sealed.minTime == chunk.minTime && sealed.maxTime == chunk.maxTime, "\(label) sealed")
     #expect(sealed.bytes == chunk.bytes && sealed.encodedByteCount == chunk.byteCount, "\(label) sealed")
-    #expect(sealed.byteCount == chunk.byteCount + BitReader.validStreamPadding + 20, "\(label) sealed")
     var got: [Sample] = []
     var it = sealed.makeIterator()
     while it.next() { got.append(Sample(t: it.timestamp, v: it.value)) }
@@ -504,10 +503,10 @@ private func values(_ c: ValueClass, _ n: Int, _ rng: inout SeededRNG) -> [Doubl
     // MARK: - Sealed
 
     @Test func sealedChunkIsCompact() {
-        #expect(MemoryLayout<SealedXORChunk>.size == 24)
-        // Header of 2 bytes, one sample of 2 + 8 bytes, then the padding and object header.
+        #expect(MemoryLayout<SealedXORChunk>.size == 32)
+        // Header of 2 bytes, one sample of 2 + 8 bytes.
         let sealed = SealedXORChunk(encode([Sample(t: 1, v: 1)]))
-        #expect(sealed.encodedByteCount == 11 && sealed.byteCount == 11 + 7 + 20)
+        #expect(sealed.encodedByteCount == 11 && sealed.storage.count == 11 + BitReader.validStreamPadding)
     }
 
     @Test func sealedEmptyChunk() {

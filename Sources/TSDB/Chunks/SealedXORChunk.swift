@@ -1,16 +1,31 @@
-/// A closed `XORChunk` in its smallest form, for the many chunks a head keeps per series.
+/// A closed chunk's encoded bytes (header count written) inside shared, immutable heap bytes.
 ///
-/// Holds one heap object with exactly the encoded bytes (header count written) plus the
-/// `BitReader.validStreamPadding` zero bytes its iterators' 8-byte loads need, and inline only
-/// that reference and the time range: 24 bytes, against an `XORChunk`'s inline appender state
-/// and growth slack. Immutable; iterators share the bytes.
+/// The bytes are either its own exactly sized buffer or a slice of a buffer holding several
+/// chunks back to back (a head series' closed chunks); either way at least
+/// `BitReader.validStreamPadding` readable zero bytes follow the buffer's last chunk, for the
+/// iterators' 8-byte loads. Immutable; iterators share the bytes.
 public struct SealedXORChunk: Sendable {
-    /// Header, stream, then `BitReader.validStreamPadding` zero bytes.
+    /// Holds the header and stream at `start ..< start + length`.
     @usableFromInline let storage: XORChunkStorage
     /// Timestamp of the first sample; `Int64.max` when empty, so empty chunks overlap nothing.
     public let minTime: Int64
     /// Timestamp of the last sample; `Int64.min` when empty.
     public let maxTime: Int64
+    /// Byte offset of the chunk's header in `storage`.
+    @usableFromInline let start: UInt32
+    /// Encoded length in bytes.
+    @usableFromInline let length: UInt32
+
+    /// A chunk at `start ..< start + length` of `storage`, which the caller guarantees holds a
+    /// valid chunk with its count written and padding after the buffer's last chunk.
+    @inlinable
+    init(storage: XORChunkStorage, start: Int, length: Int, minTime: Int64, maxTime: Int64) {
+        self.storage = storage
+        self.start = UInt32(truncatingIfNeeded: start)
+        self.length = UInt32(truncatingIfNeeded: length)
+        self.minTime = minTime
+        self.maxTime = maxTime
+    }
 
     /// Copies `chunk`'s encoded bytes into an exactly sized buffer.
     public init(_ chunk: XORChunk) {
@@ -28,28 +43,31 @@ public struct SealedXORChunk: Sendable {
         self.storage = storage
         minTime = chunk.minTime
         maxTime = chunk.maxTime
+        start = 0
+        length = UInt32(truncatingIfNeeded: used)
     }
 
     /// Number of samples (from the header).
     @inlinable
     public var numSamples: Int {
-        storage.withBase { Int($0.load(as: UInt8.self)) << 8 | Int($0.load(fromByteOffset: 1, as: UInt8.self)) }
+        storage.withBase {
+            Int($0.load(fromByteOffset: Int(start), as: UInt8.self)) << 8
+                | Int($0.load(fromByteOffset: Int(start) &+ 1, as: UInt8.self))
+        }
     }
 
     /// Length of the encoded bytes (`bytes.count`).
     @inlinable
-    public var encodedByteCount: Int { storage.count &- BitReader.validStreamPadding }
-
-    /// Heap bytes this chunk holds, for memory accounting: encoded bytes, reader padding and the
-    /// heap object's 20-byte header (not the allocator's rounding, nor the 24 inline bytes).
-    @inlinable
-    public var byteCount: Int { storage.count &+ XORChunkStorage.objectOverhead }
+    public var encodedByteCount: Int { Int(length) }
 
     /// The exact encoded bytes (header plus stream, last byte zero-padded); a copy.
     public var bytes: [UInt8] {
         let n = encodedByteCount
         return [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
-            storage.withBase { out.baseAddress.unsafelyUnwrapped.initialize(from: $0.assumingMemoryBound(to: UInt8.self), count: n) }
+            storage.withBase {
+                out.baseAddress.unsafelyUnwrapped.initialize(
+                    from: ($0 + Int(start)).assumingMemoryBound(to: UInt8.self), count: n)
+            }
             initialized = n
         }
     }
@@ -58,6 +76,7 @@ public struct SealedXORChunk: Sendable {
     /// samples up front (~20 ns).
     @inlinable @inline(__always)
     public func makeIterator() -> XORChunkIterator {
-        XORChunkIterator(paddedStorage: storage, endBit: encodedByteCount &* 8, trusted: true)
+        XORChunkIterator(
+            paddedStorage: storage, startByte: Int(start), endBit: (Int(start) &+ Int(length)) &* 8, trusted: true)
     }
 }

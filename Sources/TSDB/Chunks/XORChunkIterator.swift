@@ -138,9 +138,10 @@ public struct XORChunkIterator: SampleIterator, Sendable {
     /// header's count and decodes the first two samples; corrupt bytes just shorten the
     /// iteration. Shares `storage` (no copy). Inlined, and the decoding out of line, so that
     /// the caller builds the iterator from values and can keep it in registers.
+    /// `startByte` is where the chunk's header starts in `storage` (chunks packed back to back).
     @inlinable @inline(__always)
-    init(paddedStorage storage: XORChunkStorage, endBit end: Int, trusted: Bool) {
-        let h = Self.decodeHead(storage, endBit: end)
+    init(paddedStorage storage: XORChunkStorage, startByte: Int = 0, endBit end: Int, trusted: Bool) {
+        let h = Self.decodeHead(storage, startByte: startByte, endBit: end)
         self.init(
             storage: storage, count: h.count, endBit: end, trusted: trusted,
             first: State(position: 0, t: h.firstT, delta: 0, valueBits: h.firstValueBits, significant: 64, trailing: 0),
@@ -171,12 +172,13 @@ public struct XORChunkIterator: SampleIterator, Sendable {
 
     /// Reads the header and decodes the first two samples (see `init(paddedStorage:endBit:trusted:)`).
     @usableFromInline
-    static func decodeHead(_ storage: XORChunkStorage, endBit end: Int) -> Head {
+    static func decodeHead(_ storage: XORChunkStorage, startByte: Int = 0, endBit end: Int) -> Head {
         var h = Head()
-        let start = XORChunk.headerBytes &* 8
+        let start = (startByte &+ XORChunk.headerBytes) &* 8
         storage.withBase { base in
             guard end >= start else { return }
-            let header = Int(base.load(as: UInt8.self)) << 8 | Int(base.load(fromByteOffset: 1, as: UInt8.self))
+            let header = Int(base.load(fromByteOffset: startByte, as: UInt8.self)) << 8
+                | Int(base.load(fromByteOffset: startByte &+ 1, as: UInt8.self))
             var r = BitReader(position: start)
             guard header >= 1, let zz = r.readUVarint(base) else { return }
             let firstT = Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)

@@ -18,30 +18,29 @@ public final class MemSeries: Sendable {
     func chunks(mint: Int64, maxt: Int64) -> [SealedXORChunk] {
         state.withLock { s in
             var out: [SealedXORChunk] = []
-            for c in s.closed where c.maxTime >= mint && c.minTime <= maxt { out.append(c) }
+            s.closed?.chunks(mint: mint, maxt: maxt, into: &out)
             // The open chunk keeps growing: readers get a sealed copy of what it holds now.
-            if let h = s.open, h.numSamples > 0, h.maxTime >= mint, h.minTime <= maxt { out.append(SealedXORChunk(h)) }
+            if let o = s.open, o.count > 0, s.lastT >= mint, o.minTime <= maxt { out.append(o.sealed(maxTime: s.lastT)) }
             return out
         }
     }
 }
 
-/// Mutable per-series state. Timestamps are milliseconds.
+/// Mutable per-series state. Timestamps are milliseconds. Kept small (80 bytes): a head holds
+/// one per active series.
 struct SeriesState {
-    /// Full chunks, oldest first, non-overlapping, trimmed to their exact bytes.
-    var closed: [SealedXORChunk] = []
+    /// Full chunks, oldest first, non-overlapping.
+    var closed: ClosedChunkList? = nil
     /// The chunk being appended to.
-    var open: XORChunk? = nil
-    /// Exclusive end of the time window the open chunk may cover (chunks never cross a block boundary).
-    var openEnd: Int64 = .min
-    /// Newest committed sample.
+    var open: OpenHeadChunk? = nil
+    /// Whether the series record is known to be in the WAL.
+    var logged: Bool
+    /// Newest committed sample (also the open chunk's encoder state).
     var lastT: Int64 = .min
     var lastV: UInt64 = 0
     /// Newest sample reserved by an appender that has not committed yet.
     var pendingT: Int64 = .min
     var pendingV: UInt64 = 0
-    /// Whether the series record is known to be in the WAL.
-    var logged: Bool
 
     init(logged: Bool) { self.logged = logged }
 
@@ -59,14 +58,21 @@ struct SeriesState {
 
     /// Appends a sample known to be newer than `lastT`.
     mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64) {
-        if (open?.numSamples ?? samplesPerChunk) >= samplesPerChunk || t >= openEnd {
-            if let o = open, o.numSamples > 0 { closed.append(SealedXORChunk(o)) }
-            open = XORChunk()
-            // Align the chunk window to the block range so chunks never straddle blocks.
-            openEnd = alignDown(t, blockRange) &+ blockRange
+        let perChunk = Swift.min(samplesPerChunk, XORChunk.maxSamples)
+        if _slowPath(open.map { Int($0.count) >= perChunk || t >= $0.end } ?? true) {
+            var hint = 128
+            if let o = open, o.count > 0 {
+                closed = o.closing(into: closed, maxTime: lastT)
+                hint = o.byteCount
+            } else if let c = closed {
+                hint = c.lastChunkBytes
+            }
+            // Align the chunk window to the block range so chunks never straddle blocks; size
+            // the bytes like the previous chunk's.
+            open = OpenHeadChunk(end: alignDown(t, blockRange) &+ blockRange, expectedBytes: hint)
         }
         // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
-        open?.append(t: t, v: v)
+        open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV, samplesPerChunk: perChunk)
         lastT = t
         lastV = v.bitPattern
     }
@@ -74,22 +80,26 @@ struct SeriesState {
     /// Drops chunks that end before `mint`; returns the number of samples dropped.
     mutating func truncate(before mint: Int64) -> Int {
         var dropped = 0
-        closed.removeAll { c in
-            if c.maxTime < mint { dropped += c.numSamples; return true }
-            return false
+        if let c = closed {
+            let r = c.dropping(before: mint)
+            closed = r.list
+            dropped = r.droppedSamples
         }
-        if let o = open, o.numSamples > 0, o.maxTime < mint {
-            dropped += o.numSamples
+        if let o = open, o.count > 0, lastT < mint {
+            dropped += Int(o.count)
             open = nil
-            openEnd = .min
         }
         return dropped
     }
 
     /// True when no chunk remains.
-    var isEmpty: Bool { closed.isEmpty && (open?.numSamples ?? 0) == 0 }
+    var isEmpty: Bool { closed == nil && (open?.count ?? 0) == 0 }
 
-    var minTime: Int64? { closed.first?.minTime ?? (open?.numSamples ?? 0 > 0 ? open?.minTime : nil) }
+    var minTime: Int64? {
+        if let c = closed { return c.minTime }
+        if let o = open, o.count > 0 { return o.minTime }
+        return nil
+    }
 }
 
 /// The outcome of checking one sample against its series.

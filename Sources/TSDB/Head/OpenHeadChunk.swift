@@ -1,0 +1,109 @@
+/// The XOR chunk a head series appends to, in compact form: 32 bytes inline instead of an
+/// `XORChunk`'s ~150, because a head holds one per active series.
+///
+/// It keeps only what the encoder cannot get elsewhere: the newest sample's time and value bits
+/// are the series' `lastT`/`lastV`, the first timestamp is decoded from the bytes when needed,
+/// and the writer's pending bits are re-read from memory (the bit writer always stores them).
+/// The bytes are never shared: readers get a sealed copy.
+struct OpenHeadChunk: Sendable {
+    /// Free bytes needed past the write position before an append: the widest sample (145 bits)
+    /// plus the writer's 8-byte store.
+    static let appendRoom = 32
+
+    /// Header (count not maintained), stream, then zero bytes.
+    private var storage: XORChunkStorage
+    /// Exclusive end of the time window this chunk may cover (chunks never cross a block boundary).
+    let end: Int64
+    /// Previous timestamp delta (wrapping).
+    private var delta: UInt64 = 0
+    /// Bit position of the next sample.
+    private var bitPosition: UInt32
+    private(set) var count: UInt16 = 0
+    /// The current XOR window.
+    private var leading: UInt8 = 0
+    private var trailing: UInt8 = 0
+
+    /// An empty chunk covering times before `end`, sized for about `expectedBytes` of stream.
+    init(end: Int64, expectedBytes: Int) {
+        self.end = end
+        // An eighth more than expected: chunks of one series vary a little in size.
+        storage = XORChunkStorage(zeroedCount: XORChunk.headerBytes &+ expectedBytes &+ expectedBytes / 8 &+ Self.appendRoom)
+        bitPosition = UInt32(XORChunk.headerBytes &* 8)
+    }
+
+    /// Encoded size in bytes.
+    var byteCount: Int { (Int(bitPosition) &+ 7) &>> 3 }
+
+    /// Appends a sample newer than `lastT`; `lastT`/`lastBits` are the previous sample's (any
+    /// values when the chunk is empty).
+    mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64, samplesPerChunk: Int) {
+        let byteOffset = Int(bitPosition &>> 3)
+        if _slowPath(storage.count &- byteOffset < Self.appendRoom || !storage.isUnique()) {
+            grow(samplesPerChunk: samplesPerChunk)
+        }
+        let partial = storage.withBase { $0.load(fromByteOffset: byteOffset, as: UInt8.self) }
+        var a = XORChunk.Appender(writer: BitWriter(bitPosition: Int(bitPosition), partialByte: partial))
+        a.count = Int(count)
+        a.lastT = lastT
+        a.lastValueBits = lastBits
+        a.delta = delta
+        a.leading = Int(leading)
+        a.trailing = Int(trailing)
+        storage.withMutableBase { a.append(t: t, bits: bits, to: $0) }
+        bitPosition = UInt32(truncatingIfNeeded: a.writer.bitPosition)
+        count &+= 1
+        delta = a.delta
+        leading = UInt8(truncatingIfNeeded: a.leading)
+        trailing = UInt8(truncatingIfNeeded: a.trailing)
+    }
+
+    /// Room for a full chunk at the rate so far (one reallocation for most chunks), at least 1.5×.
+    private mutating func grow(samplesPerChunk: Int) {
+        let used = byteCount
+        let n = Int(count)
+        let projected = n > 0 ? used &* samplesPerChunk / n : 0
+        let newCount = Swift.max(storage.count &+ storage.count / 2, projected &+ Self.appendRoom)
+        let old = storage
+        // Everything past the write position is zero already; copying it all keeps that.
+        storage = old.withBase { XORChunkStorage(zeroedCount: newCount, copying: old.count, of: $0) }
+    }
+
+    /// Timestamp of the first sample (decoded from the bytes); `Int64.max` when empty.
+    var minTime: Int64 {
+        guard count > 0 else { return .max }
+        // A zigzag varint right after the header; the append room keeps the reader's loads in bounds.
+        return storage.withBase { base in
+            var r = BitReader(position: XORChunk.headerBytes &* 8)
+            guard let zz = r.readUVarint(base) else { return .max }
+            return Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)
+        }
+    }
+
+    /// A padded copy of the bytes with the sample count written.
+    private func headerWritten() -> XORChunkStorage {
+        let n = byteCount
+        var copy = storage.withBase {
+            XORChunkStorage(zeroedCount: n &+ BitReader.validStreamPadding, copying: n, of: $0)
+        }
+        _ = copy.isUnique()
+        copy.withMutableBase {
+            $0.storeBytes(of: UInt8(truncatingIfNeeded: count >> 8), as: UInt8.self)
+            $0.storeBytes(of: UInt8(truncatingIfNeeded: count), toByteOffset: 1, as: UInt8.self)
+        }
+        return copy
+    }
+
+    /// A sealed copy for readers (the chunk keeps growing); `maxTime` is the newest sample's time.
+    func sealed(maxTime: Int64) -> SealedXORChunk {
+        SealedXORChunk(storage: headerWritten(), start: 0, length: byteCount, minTime: minTime, maxTime: maxTime)
+    }
+
+    /// Appends this chunk, closed, to `list` (creating it when nil).
+    func closing(into list: ClosedChunkList?, maxTime: Int64) -> ClosedChunkList {
+        let minT = minTime
+        if let list {
+            return list.appending(storage, byteCount: byteCount, samples: Int(count), minTime: minT, maxTime: maxTime)
+        }
+        return .single(storage, byteCount: byteCount, samples: Int(count), minTime: minT, maxTime: maxTime)
+    }
+}

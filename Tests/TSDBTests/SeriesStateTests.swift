@@ -1,0 +1,97 @@
+import Testing
+@testable import TSDB
+
+/// The head's compact per-series chunk storage: an open chunk plus closed chunks packed in one buffer.
+@Suite struct SeriesStateTests {
+    /// Jittered timestamps and a mix of constant, stepping, random and special values.
+    private func samples(_ n: Int, seed: UInt64) -> [Sample] {
+        var rng = WorkloadRandom(seed)
+        var t: Int64 = 1_700_000_000_000
+        var out: [Sample] = []
+        for i in 0..<n {
+            t += 15_000 + Int64(rng.next() % 7) - 3
+            if rng.next() % 97 == 0 { t += Int64(rng.next() % 5_000_000) }  // gaps
+            let v: Double
+            switch i % 9 {
+            case 0: v = Double(bitPattern: StaleNaN.bits)
+            case 1: v = -0.0
+            case 2: v = .infinity
+            case 3, 4: v = 42
+            default: v = rng.uniform(-1e6, 1e6)
+            }
+            out.append(Sample(t: t, v: v))
+        }
+        return out
+    }
+
+    private func read(_ chunks: [SealedXORChunk]) -> [Sample] {
+        var it = HeadChunksIterator(chunks)
+        var got: [Sample] = []
+        while it.next() { got.append(Sample(t: it.timestamp, v: it.value)) }
+        return got
+    }
+
+    private func same(_ a: [Sample], _ b: [Sample]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0.t == $1.t && $0.v.bitPattern == $1.v.bitPattern }
+    }
+
+    @Test func stateStaysSmall() {
+        // One per active series: every byte here is a byte per series.
+        #expect(MemoryLayout<SeriesState>.size <= 80)
+        #expect(MemoryLayout<OpenHeadChunk>.size <= 32)
+    }
+
+    @Test(arguments: [1, 2, 3, 119, 120, 121, 1000, 5000])
+    func everySampleReadsBackBitExact(n: Int) {
+        let input = samples(n, seed: UInt64(n))
+        var st = SeriesState(logged: true)
+        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) }
+        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
+        ms.state.withLock { $0 = st }
+        let all = ms.chunks(mint: .min, maxt: .max)
+        #expect(same(read(all), input))
+        for c in all {
+            #expect(c.numSamples <= 120)
+            #expect(c.minTime / 7_200_000 == c.maxTime / 7_200_000, "a chunk crosses a block boundary")
+        }
+        // A time range returns exactly the chunks overlapping it.
+        if n > 10 {
+            let lo = input[n / 3].t, hi = input[2 * n / 3].t
+            let part = ms.chunks(mint: lo, maxt: hi)
+            #expect(part.allSatisfy { $0.maxTime >= lo && $0.minTime <= hi })
+            #expect(part.count == all.filter { $0.maxTime >= lo && $0.minTime <= hi }.count)
+        }
+    }
+
+    @Test func truncateDropsWholeChunksAndCountsTheirSamples() {
+        let input = samples(1000, seed: 7)
+        var st = SeriesState(logged: true)
+        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) }
+        let mid = input[500].t
+        let dropped = st.truncate(before: mid)
+        #expect(dropped > 0 && dropped <= 500)
+        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
+        ms.state.withLock { $0 = st }
+        let rest = read(ms.chunks(mint: .min, maxt: .max))
+        // Exactly the samples of the chunks that end at or after `mid` remain.
+        #expect(same(rest, Array(input[dropped...])))
+        #expect(st.minTime == input[dropped].t)
+        // Appending after a truncation continues the same series.
+        var st2 = st
+        st2.commit(input[999].t + 15_000, 1, samplesPerChunk: 120, blockRange: 7_200_000)
+        #expect(st2.lastT == input[999].t + 15_000)
+        // Dropping everything leaves an empty state.
+        #expect(st.truncate(before: .max) == 1000 - dropped)
+        #expect(st.isEmpty && st.minTime == nil)
+    }
+
+    @Test func readersKeepTheirViewWhileTheSeriesMovesOn() {
+        let input = samples(400, seed: 3)
+        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
+        for s in input[..<200] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) } }
+        let view = ms.chunks(mint: .min, maxt: .max)
+        for s in input[200...] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) } }
+        _ = ms.state.withLock { $0.truncate(before: input[300].t) }
+        #expect(same(read(view), Array(input[..<200])))
+    }
+}
