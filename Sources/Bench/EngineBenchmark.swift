@@ -75,6 +75,17 @@ struct EngineBenchmark: ParsableCommand {
         print(String(format: "resident memory after ingest: %.1f MiB = %.0f B per active series (%.1f MiB before ingest; head: %d series, %d samples = %.0f per series; wall %.1f s)",
                      Double(rss) / 1_048_576, Double(rss) / Double(workload.seriesCount), Double(rss0) / 1_048_576,
                      db.head.numSeries, db.head.numSamples, Double(db.head.numSamples) / Double(max(db.head.numSeries, 1)), wall))
+        if let split = ProcessStats.residentSplit() {
+            print(String(format: "  of which anonymous %.1f MiB, file-backed (mapped blocks, binary) %.1f MiB",
+                         Double(split.anonymous) / 1_048_576, Double(split.file) / 1_048_576))
+        }
+        if ProcessInfo.processInfo.environment["TIDEMARK_MALLOC_STATS"] != nil {
+            let cs = db.head.chunkStats()
+            print(String(format: "  head chunks: %d (%.1f per series), %.1f MiB encoded = %.0f B per series, %.2f B per sample",
+                         cs.chunks, Double(cs.chunks) / Double(max(db.head.numSeries, 1)), Double(cs.encodedBytes) / 1_048_576,
+                         Double(cs.encodedBytes) / Double(max(db.head.numSeries, 1)), Double(cs.encodedBytes) / Double(max(db.head.numSamples, 1))))
+            mallocStats()
+        }
 
         let f0 = Date()
         try db.flush()
@@ -89,3 +100,6 @@ struct EngineBenchmark: ParsableCommand {
         try db.close()
     }
 }
+
+@_silgen_name("malloc_stats")
+private func mallocStats()

@@ -104,11 +104,4 @@ struct ClosedChunkList: Sendable {
         s.withMutableBase { out in storage.withBase { out.copyMemory(from: $0 + cut, byteCount: rest) } }
         return (Self(storage: s), dropped)
     }
-
-    /// Encoded bytes of the last chunk (a size hint for the next one).
-    var lastChunkBytes: Int {
-        var last = 0
-        forEachRecord { _, _, _, len in last = len; return true }
-        return last
-    }
 }

@@ -155,6 +155,15 @@ public final class Head: Sendable {
         return removed.map(\.ref)
     }
 
+    /// Chunks held and their encoded bytes (walks every series: for diagnostics and benchmarks).
+    public func chunkStats() -> (chunks: Int, encodedBytes: Int) {
+        var n = 0, bytes = 0
+        for ms in allSeries() {
+            for c in ms.chunks(mint: .min, maxt: .max) { n += 1; bytes += c.encodedByteCount }
+        }
+        return (n, bytes)
+    }
+
     /// An index reader over a snapshot of the head's postings.
     public func indexReader() -> HeadIndexReader { HeadIndexReader(head: self, snapshot: postings.snapshot()) }
 }

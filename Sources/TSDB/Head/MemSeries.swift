@@ -60,19 +60,12 @@ struct SeriesState {
     mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64) {
         let perChunk = Swift.min(samplesPerChunk, XORChunk.maxSamples)
         if _slowPath(open.map { Int($0.count) >= perChunk || t >= $0.end } ?? true) {
-            var hint = 128
-            if let o = open, o.count > 0 {
-                closed = o.closing(into: closed, maxTime: lastT)
-                hint = o.byteCount
-            } else if let c = closed {
-                hint = c.lastChunkBytes
-            }
-            // Align the chunk window to the block range so chunks never straddle blocks; size
-            // the bytes like the previous chunk's.
-            open = OpenHeadChunk(end: alignDown(t, blockRange) &+ blockRange, expectedBytes: hint)
+            if let o = open, o.count > 0 { closed = o.closing(into: closed, maxTime: lastT) }
+            // Align the chunk window to the block range so chunks never straddle blocks.
+            open = OpenHeadChunk(end: alignDown(t, blockRange) &+ blockRange)
         }
         // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
-        open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV, samplesPerChunk: perChunk)
+        open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV)
         lastT = t
         lastV = v.bitPattern
     }

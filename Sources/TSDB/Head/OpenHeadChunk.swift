@@ -9,6 +9,9 @@ struct OpenHeadChunk: Sendable {
     /// Free bytes needed past the write position before an append: the widest sample (145 bits)
     /// plus the writer's 8-byte store.
     static let appendRoom = 32
+    /// Least growth of the bytes. Growing in small steps keeps the unused tail of the open
+    /// chunks small; the copies cost a few per 120 samples.
+    static let growthStep = 32
 
     /// Header (count not maintained), stream, then zero bytes.
     private var storage: XORChunkStorage
@@ -23,11 +26,10 @@ struct OpenHeadChunk: Sendable {
     private var leading: UInt8 = 0
     private var trailing: UInt8 = 0
 
-    /// An empty chunk covering times before `end`, sized for about `expectedBytes` of stream.
-    init(end: Int64, expectedBytes: Int) {
+    /// An empty chunk covering times before `end`.
+    init(end: Int64) {
         self.end = end
-        // An eighth more than expected: chunks of one series vary a little in size.
-        storage = XORChunkStorage(zeroedCount: XORChunk.headerBytes &+ expectedBytes &+ expectedBytes / 8 &+ Self.appendRoom)
+        storage = XORChunkStorage(zeroedCount: XORChunk.headerBytes &+ Self.growthStep &+ Self.appendRoom)
         bitPosition = UInt32(XORChunk.headerBytes &* 8)
     }
 
@@ -36,10 +38,10 @@ struct OpenHeadChunk: Sendable {
 
     /// Appends a sample newer than `lastT`; `lastT`/`lastBits` are the previous sample's (any
     /// values when the chunk is empty).
-    mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64, samplesPerChunk: Int) {
+    mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64) {
         let byteOffset = Int(bitPosition &>> 3)
         if _slowPath(storage.count &- byteOffset < Self.appendRoom || !storage.isUnique()) {
-            grow(samplesPerChunk: samplesPerChunk)
+            grow()
         }
         let partial = storage.withBase { $0.load(fromByteOffset: byteOffset, as: UInt8.self) }
         var a = XORChunk.Appender(writer: BitWriter(bitPosition: Int(bitPosition), partialByte: partial))
@@ -57,15 +59,13 @@ struct OpenHeadChunk: Sendable {
         trailing = UInt8(truncatingIfNeeded: a.trailing)
     }
 
-    /// Room for a full chunk at the rate so far (one reallocation for most chunks), at least 1.5×.
-    private mutating func grow(samplesPerChunk: Int) {
+    /// About a quarter more room (at least `growthStep`): O(1) amortized appends, little slack.
+    private mutating func grow() {
         let used = byteCount
-        let n = Int(count)
-        let projected = n > 0 ? used &* samplesPerChunk / n : 0
-        let newCount = Swift.max(storage.count &+ storage.count / 2, projected &+ Self.appendRoom)
+        let newCount = used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 4)
         let old = storage
         // Everything past the write position is zero already; copying it all keeps that.
-        storage = old.withBase { XORChunkStorage(zeroedCount: newCount, copying: old.count, of: $0) }
+        storage = old.withBase { XORChunkStorage(zeroedCount: newCount, copying: Swift.min(old.count, newCount), of: $0) }
     }
 
     /// Timestamp of the first sample (decoded from the bytes); `Int64.max` when empty.

@@ -21,6 +21,23 @@ public enum ProcessStats {
         return fields.count >= 2 ? Int(fields[1]) : nil
     }
 
+    /// Resident bytes split into anonymous memory (heap, stacks) and file-backed pages (mapped
+    /// blocks, the binary), from /proc/self/status; nil when unavailable.
+    public static func residentSplit() -> (anonymous: Int, file: Int)? {
+        guard let f = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(f) }
+        var anon: Int?, file: Int?
+        var buf = [CChar](repeating: 0, count: 256)
+        while fgets(&buf, Int32(buf.count), f) != nil {
+            let line = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            guard parts.count >= 2, let kb = Int(parts[1]) else { continue }
+            if parts[0] == "RssAnon:" { anon = kb * 1024 } else if parts[0] == "RssFile:" { file = kb * 1024 }
+        }
+        guard let anon, let file else { return nil }
+        return (anon, file)
+    }
+
     /// Hands freed heap memory back to the OS (glibc keeps it otherwise), so resident memory
     /// tracks live data after a compaction frees chunks.
     public static func releaseFreeMemory() {
