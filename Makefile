@@ -1,19 +1,28 @@
 # Tidemark — set-up, build, run and test. Every target installs what is missing first.
 SWIFT ?= swift
-APT_PACKAGES := libzstd-dev liblz4-dev libsnappy-dev pkg-config
+APT_PACKAGES := libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev pkg-config
+# Real peers the end-to-end tests run against (Debian packages; their services are not needed).
+APT_TEST_PACKAGES := prometheus prometheus-node-exporter
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 LISTEN ?= 0.0.0.0:9090
 DATA ?= ./data
 
-.PHONY: deps build run test bench bench-micro clean
+.PHONY: deps test-deps build run test bench bench-micro clean
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install Swift 6.1 or later (https://swift.org/install)"; exit 1; }
+
+test-deps: deps
+	$(call apt_install,$(APT_TEST_PACKAGES))
 
 build: deps
 	$(SWIFT) build -c release --product tidemark
@@ -21,7 +30,7 @@ build: deps
 run: build
 	.build/release/tidemark --storage.tsdb.path=$(DATA) --web.listen-address=$(LISTEN)
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

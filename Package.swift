@@ -13,11 +13,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TSDB",
             dependencies: [
@@ -28,10 +31,12 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
-                "TSDB",
+                "TSDB", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
@@ -42,6 +47,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TSDB", "CZlib"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TSDB", "Bench", "Server"]),
     ],
     swiftLanguageModes: [.v6]

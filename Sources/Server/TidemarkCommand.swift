@@ -12,8 +12,20 @@ struct TidemarkCommand: AsyncParsableCommand {
         abstract: "Tidemark: a Prometheus-compatible time-series database."
     )
 
-    @Option(name: .customLong("config.file"), help: "Prometheus configuration file (used once scraping lands).")
+    @Option(name: .customLong("config.file"), help: "Prometheus configuration file (default: an embedded one that scrapes Tidemark itself and node_exporter on localhost:9100 when it runs).")
     var configFile: String?
+
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Enable the admin endpoints (flush, snapshot).")
+    var enableAdminAPI = false
+
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload (and /-/quit).")
+    var enableLifecycle = false
+
+    @Option(name: .customLong("web.max-request-body-bytes"), help: "Largest accepted push body, after decompression (413 beyond).")
+    var maxBodyBytes = "64MB"
+
+    @Option(name: .customLong("web.max-series-per-request"), help: "Most series one push request may carry (400 beyond).")
+    var maxSeriesPerRequest = 500_000
 
     @Option(name: .customLong("storage.tsdb.path"), help: "Base path for metrics storage.")
     var storagePath = "data/"
@@ -65,6 +77,20 @@ struct TidemarkCommand: AsyncParsableCommand {
         default: throw ValidationError("--storage.tsdb.wal-sync must be interval, always or never; got \(walSync)")
         }
         let (host, port) = try ListenAddress.parse(listenAddress)
+        let bodyLimit: Int
+        do { bodyLimit = Int(try ByteSizeParser.bytes(maxBodyBytes)) } catch { throw ValidationError("--web.max-request-body-bytes: \(error)") }
+
+        // An invalid configuration stops the start, with the key named, before anything else runs.
+        let configSource = ConfigSource(file: configFile, listenAddress: listenAddress)
+        let initialConfig: PrometheusConfig
+        do {
+            let (c, warnings) = try configSource.load()
+            for w in warnings { logger.warning("config: \(w)") }
+            initialConfig = c
+        } catch {
+            logger.critical("cannot load configuration: \(error)")
+            throw ExitCode(1)
+        }
 
         let readiness = Readiness()
         let db: DB
@@ -75,11 +101,21 @@ struct TidemarkCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         db.startMaintenance()
+        let scrapes = ScrapeManager(db: db, logger: logger)
+        let reloader = ConfigReloader(source: configSource, scrapes: scrapes, logger: logger)
+        await scrapes.apply(initialConfig)
         readiness.markReady()
+        let hangup = reloader.reloadOnSIGHUP()
 
+        let limits = PushLimits(maxBodyBytes: bodyLimit, maxSeriesPerRequest: maxSeriesPerRequest)
         let router = Router()
+        router.add(middleware: HTTPMetricsMiddleware())
         HealthRoutes.register(on: router, readiness: readiness)
-        SelfMetrics.register(on: router, db: db)
+        SelfMetrics.register(on: router, db: db, scrapes: scrapes)
+        PushRoutes.register(on: router, db: db, limits: limits, logger: logger)
+        FederateRoute.register(on: router, db: db, externalLabels: { await reloader.externalLabels })
+        if enableAdminAPI { AdminRoutes.register(on: router, db: db, logger: logger) }
+        LifecycleRoutes.register(on: router, enabled: enableLifecycle, reloader: reloader)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),
@@ -93,6 +129,10 @@ struct TidemarkCommand: AsyncParsableCommand {
         } catch {
             logger.error("server stopped: \(error)")
         }
+        // SIGTERM: stop scraping, then close the WAL cleanly (everything acknowledged is in it).
+        hangup.cancel()
+        await scrapes.shutdown()
         try db.close()
+        logger.info("shut down cleanly")
     }
 }

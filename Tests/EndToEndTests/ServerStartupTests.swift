@@ -49,7 +49,7 @@ import Testing
         #expect(healthy?.0 == 200)
         let metrics = await Self.get("http://127.0.0.1:\(port)/metrics")
         #expect(metrics?.0 == 200)
-        #expect(metrics?.1.contains("tidemark_tsdb_head_series 0") == true)
+        #expect(metrics?.1.contains("\ntidemark_tsdb_head_series ") == true)
         #expect(metrics?.1.contains("process_resident_memory_bytes") == true)
 
         // A second instance on the same data directory refuses to start, with a clear message.

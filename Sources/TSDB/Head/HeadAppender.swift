@@ -32,6 +32,15 @@ public struct HeadAppender {
         return add(s, t, v) ? s.ref : nil
     }
 
+    /// Adds a sample for `labels` like `append(_:t:v:)` but returns the series ref even when the
+    /// sample itself was rejected (counted in `report`), so a cache can use the ref next time.
+    public mutating func seriesRef(_ labels: Labels, t: Int64, v: Double) -> UInt32 {
+        let (s, created) = head.getOrCreate(labels)
+        if created { report.seriesCreated += 1 }
+        _ = add(s, t, v)
+        return s.ref
+    }
+
     /// Adds a sample for a series ref from an earlier `append` (a scrape cache's fast path).
     @discardableResult
     public mutating func append(ref: UInt32, t: Int64, v: Double) throws(AppendError) -> Bool {

@@ -234,7 +234,7 @@ public final class WAL: Sendable {
         defer { WALFileIO.closeDescriptor(work.fd) }
         do {
             if work.directory { try WALFileIO.syncDirectory(directory) }
-            guard fsync(work.fd) == 0 else {
+            guard WALSyncStats.timedFsync(work.fd) == 0 else {
                 let e = errno
                 throw WALError.syncFailed(path: work.path, errno: e, message: WALFileIO.message(e))
             }

@@ -72,7 +72,7 @@ struct WALSegmentFile {
 
     /// fsyncs the file.
     mutating func sync() throws(WALError) {
-        guard fsync(fd) == 0 else {
+        guard WALSyncStats.timedFsync(fd) == 0 else {
             let e = errno
             throw .syncFailed(path: path, errno: e, message: WALFileIO.message(e))
         }

@@ -1,0 +1,88 @@
+import TSDB
+
+/// The subset of Prometheus' `prometheus.yml` that Tidemark reads.
+struct PrometheusConfig: Sendable {
+    var global = GlobalConfig()
+    var scrapeConfigs: [ScrapeConfig] = []
+    /// Globs of rule files (evaluated once rules land).
+    var ruleFiles: [String] = []
+}
+
+/// `global:` settings and the defaults they give every scrape config.
+struct GlobalConfig: Sendable {
+    var scrapeIntervalMs: Int64 = 60_000
+    var scrapeTimeoutMs: Int64 = 10_000
+    var evaluationIntervalMs: Int64 = 60_000
+    /// Added to series and alerts leaving Tidemark (federation, remote-write, notifications).
+    var externalLabels: [Label] = []
+}
+
+/// One `scrape_configs` entry.
+struct ScrapeConfig: Sendable {
+    var jobName: String
+    var scrapeIntervalMs: Int64
+    var scrapeTimeoutMs: Int64
+    var metricsPath = "/metrics"
+    var scheme = "http"
+    /// URL query parameters, in file order.
+    var params: [(String, [String])] = []
+    var honorLabels = false
+    var honorTimestamps = true
+    var staticConfigs: [TargetGroup] = []
+    var fileSDConfigs: [FileSDConfig] = []
+    var auth: ScrapeAuth?
+    var relabelConfigs: [RelabelRule] = []
+    var metricRelabelConfigs: [RelabelRule] = []
+    /// 0 = no limit.
+    var sampleLimit = 0
+    var labelLimit = 0
+    var bodySizeLimit: Int64 = 0
+}
+
+/// A set of targets sharing labels (a `static_configs` entry or one group of a file_sd file).
+struct TargetGroup: Sendable, Equatable {
+    var targets: [String]
+    var labels: [Label]
+    /// Where the group came from, for the targets API and errors.
+    var source: String
+}
+
+/// A `file_sd_configs` entry: JSON or YAML files of target groups, re-read when they change.
+struct FileSDConfig: Sendable {
+    var files: [String]
+    var refreshIntervalMs: Int64 = 300_000
+}
+
+/// Credentials sent with each scrape.
+enum ScrapeAuth: Sendable, Equatable {
+    case basic(username: String, password: String)
+    /// `Authorization: <type> <credentials>` (bearer_token and authorization use this).
+    case authorization(type: String, credentials: String)
+
+    /// The `Authorization` header value.
+    var headerValue: String {
+        switch self {
+        case .basic(let u, let p): return "Basic " + Base64.encode(Array("\(u):\(p)".utf8))
+        case .authorization(let t, let c): return "\(t) \(c)"
+        }
+    }
+}
+
+/// Standard base64 (for basic auth headers), without depending on Foundation's Data.
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+            out.append(table[Int(b0 >> 2)])
+            out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(i + 1 < bytes.count ? table[Int((b1 & 15) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? table[Int(b2 & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

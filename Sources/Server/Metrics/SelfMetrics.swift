@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import TSDB
+
+/// Tidemark's own `/metrics` in the Prometheus text format.
+enum SelfMetrics {
+    static let startTime = Date().timeIntervalSince1970
+
+    static func register(on router: Router<BasicRequestContext>, db: DB, scrapes: ScrapeManager) {
+        router.get("/metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            let body = render(db) + render(scrapes.metrics.snapshot)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: body)))
+        }
+    }
+
+    static func render(_ jobs: [String: ScrapeMetrics.Job]) -> String {
+        var out = "# HELP tidemark_scrape_duration_seconds Time spent scraping, by job.\n# TYPE tidemark_scrape_duration_seconds summary\n"
+        for (job, f) in jobs.sorted(by: { $0.key < $1.key }) {
+            out += "tidemark_scrape_duration_seconds_sum{job=\"\(LabelValidation.escape(job))\"} \(formatValue(f.seconds))\n"
+            out += "tidemark_scrape_duration_seconds_count{job=\"\(LabelValidation.escape(job))\"} \(f.scrapes)\n"
+        }
+        out += "# HELP tidemark_scrapes_failed_total Scrapes that failed, by job.\n# TYPE tidemark_scrapes_failed_total counter\n"
+        for (job, f) in jobs.sorted(by: { $0.key < $1.key }) {
+            out += "tidemark_scrapes_failed_total{job=\"\(LabelValidation.escape(job))\"} \(f.failures)\n"
+        }
+        return out
+    }
+
+    static func render(_ db: DB) -> String {
+        var out = ""
+        func gauge(_ name: String, _ help: String, _ value: Double) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
+        }
+        func counter(_ name: String, _ help: String, _ rows: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            for (labels, v) in rows { out += "\(name)\(labels) \(formatValue(v))\n" }
+        }
+        let ingest = IngestMetrics.shared.snapshot
+        counter("tidemark_tsdb_samples_appended_total", "Samples stored (scrapes and pushes).", [("", Double(ingest.appended))])
+        counter("tidemark_tsdb_samples_rejected_total", "Samples rejected, by reason.", [
+            ("{reason=\"out_of_order\"}", Double(ingest.outOfOrder)),
+            ("{reason=\"duplicate\"}", Double(ingest.duplicates)),
+            ("{reason=\"out_of_bounds\"}", Double(ingest.outOfBounds)),
+        ])
+        counter("tidemark_tsdb_samples_duplicate_ignored_total", "Samples identical to the stored one, ignored.", [("", Double(ingest.duplicatesIgnored))])
+        out += "# HELP tidemark_tsdb_wal_fsync_duration_seconds Time spent in WAL fsyncs.\n# TYPE tidemark_tsdb_wal_fsync_duration_seconds summary\n"
+        out += "tidemark_tsdb_wal_fsync_duration_seconds_sum \(formatValue(WALSyncStats.seconds))\ntidemark_tsdb_wal_fsync_duration_seconds_count \(WALSyncStats.syncs)\n"
+        out += "# HELP tidemark_http_request_duration_seconds HTTP requests by handler and code.\n# TYPE tidemark_http_request_duration_seconds summary\n"
+        for (k, f) in HTTPMetrics.shared.snapshot.sorted(by: { ($0.key.handler, $0.key.code) < ($1.key.handler, $1.key.code) }) {
+            let l = "handler=\"\(LabelValidation.escape(k.handler))\",code=\"\(k.code)\""
+            out += "tidemark_http_request_duration_seconds_sum{\(l)} \(formatValue(f.seconds))\n"
+            out += "tidemark_http_request_duration_seconds_count{\(l)} \(f.count)\n"
+        }
+        let blocks = db.blocks
+        gauge("tidemark_tsdb_head_series", "Series in the head block.", Double(db.head.numSeries))
+        gauge("tidemark_tsdb_head_samples", "Samples held in the head block.", Double(db.head.numSamples))
+        gauge("tidemark_tsdb_head_min_time", "Oldest sample time in the head (ms).", Double(db.head.minTime ?? 0))
+        gauge("tidemark_tsdb_head_max_time", "Newest sample time in the head (ms).", Double(db.head.maxTime ?? 0))
+        gauge("tidemark_tsdb_blocks_loaded", "Persisted blocks served.", Double(blocks.count))
+        gauge("tidemark_tsdb_storage_blocks_bytes", "Bytes of all persisted blocks.", Double(db.blocksSize))
+        gauge("process_resident_memory_bytes", "Resident memory size in bytes.", Double(ProcessStats.residentBytes()))
+        gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime)
+        return out
+    }
+
+    static func formatValue(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return "\(v)"
+    }
+}

@@ -1,0 +1,176 @@
+import TSDB
+
+/// Why a scrape's samples were not stored.
+enum ScrapeFailure: Error, CustomStringConvertible, Sendable {
+    case http(String)
+    case parse(String)
+    case sampleLimit(limit: Int)
+    case labelLimit(limit: Int, series: String)
+    case bodySizeLimit(limit: Int64)
+    case storage(String)
+
+    var description: String {
+        switch self {
+        case .http(let m): return m
+        case .parse(let m): return "parse error: \(m)"
+        case .sampleLimit(let l): return "sample_limit exceeded: more than \(l) samples after metric relabeling"
+        case .labelLimit(let l, let s): return "label_limit exceeded: \(s) has more than \(l) labels"
+        case .bodySizeLimit(let l): return "body_size_limit exceeded: the body is larger than \(l) bytes"
+        case .storage(let m): return "storage: \(m)"
+        }
+    }
+}
+
+/// What one scrape stored, for the report series and the targets API.
+struct ScrapeOutcome: Sendable {
+    var scraped = 0
+    var postRelabel = 0
+    var seriesAdded = 0
+    var report = AppendReport()
+}
+
+/// Turns scrape bodies of one target into appends: series cache by raw text, target labels and
+/// honor_labels, metric relabeling, limits, scrape-time timestamps, and stale markers for
+/// series that disappear. Not thread-safe: one per target, used by its scrape loop.
+struct ScrapeProcessor {
+    let targetLabels: Labels
+    let honorLabels: Bool
+    let honorTimestamps: Bool
+    let sampleLimit: Int
+    let labelLimit: Int
+    let metricRelabeler: Relabeler
+    private(set) var cache = ScrapeCache()
+    /// Report-series labels (`up`, `scrape_duration_seconds`, …) and their refs.
+    private var reportRefs: [String: UInt32] = [:]
+
+    init(target: ScrapeTarget, config: ScrapeConfig) {
+        targetLabels = target.labels
+        honorLabels = config.honorLabels
+        honorTimestamps = config.honorTimestamps
+        sampleLimit = config.sampleLimit
+        labelLimit = config.labelLimit
+        metricRelabeler = Relabeler(config.metricRelabelConfigs)
+    }
+
+    /// The final labels of a scraped series: target labels merged (scraped labels that clash
+    /// become `exported_<name>` unless honor_labels), then metric relabeling; nil when dropped.
+    func finalLabels(_ scraped: Labels) -> Labels? {
+        var pairs: [String: String] = [:]
+        for l in scraped.pairs { pairs[l.name] = l.value }
+        for t in targetLabels.pairs {
+            if let existing = pairs[t.name] {
+                if honorLabels { continue }
+                var name = "exported_" + t.name
+                while pairs[name] != nil { name = "exported_" + name }
+                pairs[name] = existing
+            }
+            pairs[t.name] = t.value
+        }
+        guard let merged = try? Labels(validating: pairs.map { Label(name: $0.key, value: $0.value) }) else { return nil }
+        return (try? metricRelabeler.apply(merged)) ?? nil
+    }
+
+    /// Stores one scrape's body at `scrapeTime` (ms) through `app`, committing on success. On
+    /// failure nothing of the body is stored; the caller then calls `storeFailure`.
+    mutating func store(
+        body: UnsafeRawBufferPointer, format: ExpositionFormat, scrapeTime: Int64, into app: inout HeadAppender
+    ) throws(ScrapeFailure) -> ScrapeOutcome {
+        cache.beginScrape()
+        var out = ScrapeOutcome()
+        var repeated = 0
+        // Compatible checking: client libraries emit negative histogram buckets and quantiles that strict
+        // OpenMetrics rejects, and Prometheus scrapes them.
+        var parser = ExpositionParser(body, format: format, validation: .compatible)
+        do {
+            while let entry = try parser.next() {
+                guard case .sample(let sample) = entry else { continue }
+                out.scraped += 1
+                let raw = sample.series
+                let h = ScrapeCache.hash(raw)
+                let t = honorTimestamps ? (sample.timestamp ?? scrapeTime) : scrapeTime
+                let idx: Int
+                if let i = cache.find(raw, hash: h) {
+                    idx = i
+                    // A series repeated within one body is stored once (the rest are duplicates).
+                    guard cache.markSeen(i) else { repeated += 1; continue }
+                } else {
+                    let scraped = try sample.makeLabels()
+                    let labels = finalLabels(scraped)
+                    if let labels, labelLimit > 0, labels.count > labelLimit {
+                        app.rollback()
+                        throw ScrapeFailure.labelLimit(limit: labelLimit, series: "\(labels)")
+                    }
+                    idx = cache.insert(raw, hash: h, labels: labels, ref: nil)
+                    if labels != nil { out.seriesAdded += 1 }
+                }
+                let e = cache.entry(idx)
+                guard let labels = e.labels else { continue }
+                out.postRelabel += 1
+                if sampleLimit > 0, out.postRelabel > sampleLimit {
+                    app.rollback()
+                    throw ScrapeFailure.sampleLimit(limit: sampleLimit)
+                }
+                if let r = e.ref, (try? app.append(ref: r, t: t, v: sample.value)) != nil { continue }
+                cache.setRef(idx, app.seriesRef(labels, t: t, v: sample.value))
+            }
+        } catch let f as ScrapeFailure {
+            throw f
+        } catch {
+            app.rollback()
+            throw ScrapeFailure.parse("\(error)")
+        }
+        for (labels, ref) in cache.vanished() {
+            appendStale(labels, ref, scrapeTime, &app)
+        }
+        do { out.report = try app.commit() } catch { throw ScrapeFailure.storage("\(error)") }
+        out.report.duplicates += repeated
+        IngestMetrics.shared.record(out.report)
+        return out
+    }
+
+    /// After a failed scrape: stale markers for every series the previous scrape stored.
+    mutating func storeFailure(scrapeTime: Int64, into app: inout HeadAppender) {
+        cache.beginScrape()
+        for (labels, ref) in cache.vanished() { appendStale(labels, ref, scrapeTime, &app) }
+        _ = try? app.commit()
+    }
+
+    /// When the target goes away: stale markers for everything the last scrape stored.
+    mutating func storeTargetGone(at time: Int64, into app: inout HeadAppender) {
+        for (labels, ref) in cache.seenLastScrape() { appendStale(labels, ref, time, &app) }
+        for name in ["up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"] {
+            if let l = reportLabels(name) { app.append(l, t: time, v: StaleNaN.value) }
+        }
+        _ = try? app.commit()
+    }
+
+    private func appendStale(_ labels: Labels, _ ref: UInt32?, _ t: Int64, _ app: inout HeadAppender) {
+        if let ref, (try? app.append(ref: ref, t: t, v: StaleNaN.value)) != nil { return }
+        app.append(labels, t: t, v: StaleNaN.value)
+    }
+
+    private func reportLabels(_ name: String) -> Labels? {
+        var pairs = targetLabels.pairs.filter { $0.name != "__name__" }
+        pairs.append(Label(name: "__name__", value: name))
+        return try? Labels(validating: pairs)
+    }
+
+    /// Appends the per-scrape report series (`up`, durations, counts) and commits.
+    mutating func storeReport(
+        up: Bool, durationSeconds: Double, outcome: ScrapeOutcome, at t: Int64, into app: inout HeadAppender
+    ) {
+        let values: [(String, Double)] = [
+            ("up", up ? 1 : 0),
+            ("scrape_duration_seconds", durationSeconds),
+            ("scrape_samples_scraped", Double(outcome.scraped)),
+            ("scrape_samples_post_metric_relabeling", Double(outcome.postRelabel)),
+            ("scrape_series_added", Double(outcome.seriesAdded)),
+        ]
+        for (name, v) in values {
+            if let r = reportRefs[name], (try? app.append(ref: r, t: t, v: v)) != nil { continue }
+            guard let l = reportLabels(name) else { continue }
+            reportRefs[name] = app.seriesRef(l, t: t, v: v)
+        }
+        _ = try? app.commit()
+    }
+}

@@ -1,0 +1,49 @@
+/// Hashes of label spans that already passed full validation under the current limits, so a
+/// series sent again (every scrape interval, by the same sender) skips re-checking its labels.
+///
+/// A lossy two-way set-associative table of 64-bit hashes (seeded per process): a forgotten
+/// span is simply validated again. Only a 64-bit collision between a valid and an invalid span
+/// could let the invalid one skip the checks; `makeLabels()` still validates on a cache miss.
+struct RemoteWriteKnownLabelSets: Sendable {
+    private var slots: [UInt64] = []
+    private let capacity: Int
+    /// The limits the remembered spans were validated under; other limits start afresh.
+    private var limits: RemoteWriteLimits?
+
+    /// A table of `capacity` hashes (rounded up to a power of two; 0 disables it).
+    init(capacity: Int) {
+        self.capacity = capacity <= 0 ? 0 : max(2, 1 << (Int.bitWidth - (capacity - 1).leadingZeroBitCount))
+    }
+
+    /// Forgets everything if `limits` differ from those of the remembered spans.
+    mutating func prepare(for limits: RemoteWriteLimits) {
+        guard capacity > 0 else { return }
+        if slots.isEmpty { slots = Array(repeating: 0, count: capacity) }
+        if self.limits != limits {
+            if self.limits != nil { for i in slots.indices { slots[i] = 0 } }
+            self.limits = limits
+        }
+    }
+
+    /// 0 marks an empty slot, so hash 0 is stored as 1.
+    @inline(__always) private static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
+
+    /// True when `hash` was inserted and not yet evicted.
+    @inline(__always) func contains(_ hash: UInt64) -> Bool {
+        guard !slots.isEmpty else { return false }
+        let k = Self.key(hash)
+        let i = Int(truncatingIfNeeded: hash >> 32) & (slots.count - 2)
+        return slots.withUnsafeBufferPointer { s in s[i] == k || s[i + 1] == k }
+    }
+
+    /// Remembers `hash`, evicting the older entry of its pair.
+    @inline(__always) mutating func insert(_ hash: UInt64) {
+        guard !slots.isEmpty else { return }
+        let k = Self.key(hash)
+        let i = Int(truncatingIfNeeded: hash >> 32) & (slots.count - 2)
+        slots.withUnsafeMutableBufferPointer { s in
+            s[i + 1] = s[i]
+            s[i] = k
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+import TSDB
+
+/// Ingestion against the real binary and real peers (Debian's node_exporter and Prometheus).
+@Suite(.serialized) struct IngestionTests {
+    static let nodeExporter = "/usr/bin/prometheus-node-exporter"
+    static let prometheus = "/usr/bin/prometheus"
+
+    @Test func scrapesNodeExporterAndMarksAVanishedTargetStale() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.nodeExporter), "install prometheus-node-exporter (make test does)")
+        let nePort = ServerStartupTests.freePort()
+        let ne = try PeerProcess(binary: Self.nodeExporter, arguments: ["--web.listen-address=127.0.0.1:\(nePort)"], port: nePort, dir: "")
+        defer { ne.stop() }
+        try await ne.waitReady("/metrics")
+        let tm = try PeerProcess.tidemark(config: """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: node
+                static_configs:
+                  - targets: ['127.0.0.1:\(nePort)']
+                    labels: {env: e2e}
+            """)
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }
+        try await tm.waitReady()
+        let arrived = await PeerProcess.eventually {
+            let out = await HTTP.federate(tm.base, #"{job="node"}"#)
+            return out.contains("node_cpu_seconds_total{") && out.contains(#"up{env="e2e",instance="127.0.0.1:\#(nePort)",job="node"} 1 "#)
+        }
+        #expect(arrived)
+        let report = await HTTP.federate(tm.base, #"{__name__=~"scrape_.*",job="node"}"#)
+        for name in ["scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added"] {
+            #expect(report.contains(name + "{"), "\(name) missing")
+        }
+        // Scraped series carry the target's labels.
+        #expect(await HTTP.federate(tm.base, "node_load1").contains(#"node_load1{env="e2e",instance="127.0.0.1:\#(nePort)",job="node"}"#))
+
+        // The target goes away: up turns 0 and its series get stale markers (federate skips them).
+        ne.stop()
+        let down = await PeerProcess.eventually {
+            let up = await HTTP.federate(tm.base, "up")
+            let load = await HTTP.federate(tm.base, "node_load1")
+            return up.contains(#"job="node"} 0 "#) && !load.contains("node_load1{")
+        }
+        #expect(down)
+    }
+
+    @Test func remoteWriteFromARealPrometheusArrivesIntact() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.prometheus), "install prometheus (make test does)")
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n")
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }
+        try await tm.waitReady()
+        let promPort = ServerStartupTests.freePort()
+        let promDir = NSTemporaryDirectory() + "prom-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: promDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: promDir) }
+        try """
+        global:
+          scrape_interval: 1s
+        scrape_configs:
+          - job_name: prom
+            static_configs:
+              - targets: ['127.0.0.1:\(promPort)']
+        remote_write:
+          - url: http://127.0.0.1:\(tm.port)/api/v1/write
+            queue_config:
+              batch_send_deadline: 1s
+        """.write(toFile: promDir + "/prometheus.yml", atomically: true, encoding: .utf8)
+        let prom = try PeerProcess(binary: Self.prometheus, arguments: [
+            "--config.file=\(promDir)/prometheus.yml", "--storage.tsdb.path=\(promDir)/data",
+            "--web.listen-address=127.0.0.1:\(promPort)",
+        ], port: promPort, dir: promDir)
+        defer { prom.stop() }
+        try await prom.waitReady()
+        // Prometheus' own series arrive with their labels, and its `up` is 1.
+        let arrived = await PeerProcess.eventually(30) {
+            let out = await HTTP.federate(tm.base, #"{job="prom"}"#)
+            return out.contains(#"up{instance="127.0.0.1:\#(promPort)",job="prom"} 1 "#)
+                && out.contains("prometheus_build_info{")
+        }
+        #expect(arrived)
+        // The values match what Prometheus serves itself (a constant series: build info is 1).
+        let build = await HTTP.federate(tm.base, "prometheus_build_info")
+        #expect(build.contains(#"version="2.42.0"#) || build.contains("version="))
+        #expect(build.contains("} 1 "))
+        // No rejects were reported by our side.
+        let metrics = await HTTP.request(tm.base + "/metrics")?.1 ?? ""
+        #expect(metrics.contains("tidemark_tsdb_samples_appended_total "))
+        #expect(!metrics.contains(#"tidemark_http_request_duration_seconds_count{handler="/api/v1/write",code="400"}"#))
+    }
+
+    @Test func pushEndpointsStoreAndRejectCleanly() async throws {
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n")
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }
+        try await tm.waitReady()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+
+        // Text import with an explicit timestamp, one without, and an extra label.
+        let body = "# TYPE jobs_done counter\njobs_done{queue=\"a\"} 5 \(now - 1000)\njobs_done{queue=\"b\"} 7\n"
+        let imp = await HTTP.request(tm.base + "/api/v1/import/prometheus?extra_label=source=e2e", method: "POST", body: Array(body.utf8))
+        #expect(imp?.0 == 204)
+        let fed = await HTTP.federate(tm.base, "jobs_done")
+        #expect(fed.contains(#"jobs_done{queue="a",source="e2e"} 5 \#(now - 1000)"#))
+        #expect(fed.contains(#"jobs_done{queue="b",source="e2e"} 7 "#))
+
+        // A malformed body: 400 naming the line, and nothing of it stored.
+        let bad = "ok_metric 1\nbroken{ 2\n"
+        let r = await HTTP.request(tm.base + "/api/v1/import/prometheus", method: "POST", body: Array(bad.utf8))
+        #expect(r?.0 == 400)
+        #expect(r?.1.contains("line 2") == true)
+        #expect(!(await HTTP.federate(tm.base, "ok_metric")).contains("ok_metric"))
+
+        // Remote-write garbage: 400, nothing stored; a body over the limit: 413.
+        let garbage = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: Array("not snappy".utf8),
+                                         headers: ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"])
+        #expect(garbage?.0 == 400)
+        let huge = await HTTP.request(tm.base + "/api/v1/import/prometheus", method: "POST", body: [UInt8](repeating: 0x41, count: 70 << 20))
+        #expect(huge?.0 == 413)
+
+        // A valid remote-write request: 204, and the samples are there.
+        let labels = try Labels(["__name__": "rw_test", "job": "e2e"])
+        let payload = RemoteWriteEncoder.encodeCompressed([(labels, [Sample(t: now - 2000, v: 1.5), Sample(t: now - 1000, v: 2.5)])])
+        let ok = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: payload,
+                                    headers: ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"])
+        #expect(ok?.0 == 204)
+        #expect(await HTTP.federate(tm.base, "rw_test").contains(#"rw_test{job="e2e"} 2.5 \#(now - 1000)"#))
+        // The newest sample again (a retried request): identical duplicates are not errors. An older one is.
+        let same = RemoteWriteEncoder.encodeCompressed([(labels, [Sample(t: now - 1000, v: 2.5)])])
+        let again = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: same,
+                                       headers: ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"])
+        #expect(again?.0 == 204)
+        let old = RemoteWriteEncoder.encodeCompressed([(labels, [Sample(t: now - 5000, v: 9)])])
+        let ooo = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: old,
+                                     headers: ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"])
+        #expect(ooo?.0 == 400)
+        #expect(ooo?.1.contains("out of order") == true)
+
+        // Pushgateway-style groups: PUT replaces, the dropped series goes stale; DELETE empties.
+        let put1 = await HTTP.request(tm.base + "/metrics/job/backup/instance/db1", method: "PUT",
+                                      body: Array("last_run 10\nbytes_copied 100\n".utf8))
+        #expect(put1?.0 == 200)
+        #expect(await HTTP.federate(tm.base, "bytes_copied").contains(#"bytes_copied{instance="db1",job="backup"} 100 "#))
+        try await Task.sleep(for: .milliseconds(5))
+        let put2 = await HTTP.request(tm.base + "/metrics/job/backup/instance/db1", method: "PUT", body: Array("last_run 20\n".utf8))
+        #expect(put2?.0 == 200)
+        #expect(!(await HTTP.federate(tm.base, "bytes_copied")).contains("bytes_copied{"))
+        #expect(await HTTP.federate(tm.base, "last_run").contains(#"last_run{instance="db1",job="backup"} 20 "#))
+        let ts = await HTTP.request(tm.base + "/metrics/job/backup", method: "PUT", body: Array("x 1 123\n".utf8))
+        #expect(ts?.0 == 400)
+        try await Task.sleep(for: .milliseconds(5))
+        let del = await HTTP.request(tm.base + "/metrics/job/backup/instance/db1", method: "DELETE")
+        #expect(del?.0 == 202)
+        #expect(!(await HTTP.federate(tm.base, "last_run")).contains("last_run{"))
+    }
+
+    @Test func killNineAfterAcknowledgedPushLosesNothing() async throws {
+        let dir = NSTemporaryDirectory() + "tidemark-k9-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+        try await tm.waitReady()
+        var expected: [String] = []
+        for i in 0..<20 {
+            let labels = try Labels(["__name__": "k9_test", "batch": "\(i)"])
+            let payload = RemoteWriteEncoder.encodeCompressed([(labels, [Sample(t: now - 1000 + Int64(i), v: Double(i))])])
+            let r = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: payload,
+                                       headers: ["Content-Encoding": "snappy"])
+            #expect(r?.0 == 204)
+            expected.append(#"k9_test{batch="\#(i)"} \#(i) \#(now - 1000 + Int64(i))"#)
+        }
+        tm.kill9()
+        tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+        defer { tm.stop() }
+        try await tm.waitReady()
+        let out = await HTTP.federate(tm.base, "k9_test")
+        for e in expected { #expect(out.contains(e), "lost after kill -9: \(e)") }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import TSDB
+@testable import Server
+
+@Suite struct PrometheusConfigTests {
+    static let full = """
+    global:
+      scrape_interval: 30s
+      evaluation_interval: 1m
+      external_labels:
+        cluster: eu-1
+    rule_files:
+      - rules/*.yml
+    remote_write:
+      - url: http://example/api/v1/write
+    scrape_configs:
+      - job_name: node
+        scrape_interval: 15s
+        scrape_timeout: 5s
+        metrics_path: /probe
+        params:
+          module: [http_2xx]
+        honor_labels: true
+        honor_timestamps: false
+        sample_limit: 1000
+        label_limit: 30
+        body_size_limit: 10MB
+        basic_auth:
+          username: u
+          password: p
+        static_configs:
+          - targets: ['localhost:9100', 'db:9100']
+            labels:
+              env: prod
+        relabel_configs:
+          - source_labels: [__address__]
+            regex: '([^:]+):\\d+'
+            target_label: host
+        metric_relabel_configs:
+          - source_labels: [__name__]
+            regex: 'go_.*'
+            action: drop
+        kubernetes_sd_configs:
+          - role: pod
+        no_such_key: 1
+      - job_name: files
+        file_sd_configs:
+          - files: ['targets/*.json']
+            refresh_interval: 1m
+    """
+
+    @Test func readsEverySupportedKey() throws {
+        let (c, warnings) = try PrometheusConfigLoader.parse(Self.full, baseDirectory: "/etc/tm")
+        #expect(c.global.scrapeIntervalMs == 30_000)
+        #expect(c.global.scrapeTimeoutMs == 10_000)
+        #expect(c.global.externalLabels == [Label(name: "cluster", value: "eu-1")])
+        #expect(c.ruleFiles == ["/etc/tm/rules/*.yml"])
+        #expect(c.scrapeConfigs.count == 2)
+        let n = c.scrapeConfigs[0]
+        #expect(n.jobName == "node" && n.scrapeIntervalMs == 15_000 && n.scrapeTimeoutMs == 5_000)
+        #expect(n.metricsPath == "/probe" && n.honorLabels && !n.honorTimestamps)
+        #expect(n.params.count == 1 && n.params[0].0 == "module" && n.params[0].1 == ["http_2xx"])
+        #expect(n.sampleLimit == 1000 && n.labelLimit == 30 && n.bodySizeLimit == 10 << 20)
+        #expect(n.auth == .basic(username: "u", password: "p"))
+        #expect(n.staticConfigs.first?.targets == ["localhost:9100", "db:9100"])
+        #expect(n.relabelConfigs.count == 1 && n.metricRelabelConfigs.count == 1)
+        let f = c.scrapeConfigs[1]
+        // Inherits the global interval; the default timeout stays below it.
+        #expect(f.scrapeIntervalMs == 30_000 && f.scrapeTimeoutMs == 10_000)
+        #expect(f.fileSDConfigs.first?.files == ["/etc/tm/targets/*.json"])
+        #expect(f.fileSDConfigs.first?.refreshIntervalMs == 60_000)
+        // Known-but-unsupported and unknown keys are warnings that name them, not failures.
+        #expect(warnings.contains { $0.contains("remote_write") && $0.contains("not supported") })
+        #expect(warnings.contains { $0.contains("scrape_configs[0].kubernetes_sd_configs") })
+        #expect(warnings.contains { $0.contains("scrape_configs[0].no_such_key") && $0.contains("unknown key") })
+    }
+
+    private func error(_ yaml: String) -> String? {
+        do { _ = try PrometheusConfigLoader.parse(yaml, baseDirectory: "."); return nil } catch { return "\(error)" }
+    }
+
+    @Test func invalidValuesNameTheKey() {
+        #expect(error("global:\n  scrape_interval: soon\n")?.contains("global.scrape_interval") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    scrape_timeout: 10s\n")?
+            .contains("scrape timeout greater than scrape interval") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n  - job_name: a\n")?.contains("multiple scrape configs") == true)
+        #expect(error("scrape_configs:\n  - scrape_interval: 5s\n")?.contains("scrape_configs[0].job_name: is required") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    scheme: ftp\n")?.contains("scheme") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: ['http://x:1/metrics']\n")?
+            .contains("not a valid target address") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    honor_labels: maybe\n")?.contains("honor_labels") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    sample_limit: -3\n")?.contains("sample_limit") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: explode\n")?
+            .contains("unknown relabel action") == true)
+        #expect(error("scrape_configs:\n  - job_name: a\n    basic_auth: {username: u, password: p}\n    bearer_token: t\n")?
+            .contains("at most one of") == true)
+        #expect(error("global: [1, 2]\n")?.contains("global: expected a mapping") == true)
+        #expect(error("scrape_configs: {a: 1\n")?.contains("not valid YAML") == true)
+        // Errors carry the line of the offending key.
+        #expect(error("global:\n  scrape_interval: 15s\n  evaluation_interval: x\n")?.contains("line 3") == true)
+    }
+
+    @Test func emptyConfigGetsDefaults() throws {
+        let (c, w) = try PrometheusConfigLoader.parse("", baseDirectory: ".")
+        #expect(c.global.scrapeIntervalMs == 60_000 && c.scrapeConfigs.isEmpty && w.isEmpty)
+    }
+
+    @Test func defaultConfigScrapesItself() throws {
+        let (c, _) = try PrometheusConfigLoader.parse(DefaultConfig.yaml(listenAddress: "0.0.0.0:9090", nodeExporter: true), baseDirectory: ".")
+        #expect(c.scrapeConfigs.map(\.jobName) == ["tidemark", "node"])
+        #expect(c.scrapeConfigs[0].staticConfigs[0].targets == ["localhost:9090"])
+    }
+
+    @Test func fileSDGroupsParseFromJSONAndYAML() throws {
+        let dir = NSTemporaryDirectory() + "tm-sd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"[{"targets": ["a:1", "b:2"], "labels": {"env": "x"}}]"#.write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        try "- targets: ['c:3']\n".write(toFile: dir + "/t.yml", atomically: true, encoding: .utf8)
+        let reader = FileSDReader()
+        var errors: [String] = []
+        let groups = reader.read(FileSDConfig(files: [dir + "/*.json", dir + "/*.yml"]), errors: &errors)
+        #expect(errors.isEmpty)
+        #expect(groups.flatMap(\.targets).sorted() == ["a:1", "b:2", "c:3"])
+        #expect(groups.first { $0.targets.contains("a:1") }?.labels.contains(Label(name: "env", value: "x")) == true)
+        // A broken file keeps its last good groups and reports the error.
+        try "[{".write(toFile: dir + "/t.json", atomically: true, encoding: .utf8)
+        let again = reader.read(FileSDConfig(files: [dir + "/*.json"]), errors: &errors)
+        #expect(errors.count == 1 && again.flatMap(\.targets).sorted() == ["a:1", "b:2"])
+    }
+}
