@@ -141,3 +141,23 @@ import Testing
         #expect(NodeExporterSeriesShape.decimals(of: "14.72") == 2)
     }
 }
+
+@Suite struct NodeExporterPageTests {
+    @Test func pageParsesBackToTheSameSeriesAndValues() throws {
+        let w = try NodeExporterWorkload(hosts: 2)
+        var host = w.makeHost(1)
+        var values: [Double] = []
+        _ = host.scrape(into: &values)
+        let page = w.metricsPage(host: 1, values: values)
+        var got: [(String, Double)] = []
+        try page.withUnsafeBytes { raw in
+            var p = ExpositionParser(raw, format: .prometheusText)
+            while let s = try p.nextSample() { got.append((String(decoding: s.series, as: UTF8.self), s.value)) }
+        }
+        #expect(got.count == w.seriesPerHost)
+        for (i, (series, v)) in got.enumerated() {
+            #expect(v.bitPattern == values[i].bitPattern || (v.isNaN && values[i].isNaN), "\(series)")
+            #expect(!series.contains("instance=") && !series.contains("job="))
+        }
+    }
+}

@@ -112,4 +112,30 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // A node_exporter /metrics page (1,014 series with HELP/TYPE lines). MB/s = throughput × page size.
+    let page: [UInt8] = {
+        guard let w = try? NodeExporterWorkload(hosts: 1) else { return [] }
+        var host = w.makeHost(0)
+        var values: [Double] = []
+        _ = host.scrape(into: &values)
+        return w.metricsPage(host: 0, values: values)
+    }()
+    for (label, build) in [("parse", false), ("parse + series hash", true)] {
+        Benchmark("Exposition \(label), node_exporter page (\(page.count) bytes)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                var sum = 0.0
+                var h: UInt64 = 0
+                page.withUnsafeBytes { raw in
+                    var p = ExpositionParser(raw, format: .prometheusText)
+                    while let s = try? p.nextSample() {
+                        sum += s.value
+                        if build { h &+= LabelBytesHash.hash(s.series) }
+                    }
+                }
+                blackHole(sum)
+                blackHole(h)
+            }
+        }
+    }
 }

@@ -2,7 +2,6 @@ import TSDB
 
 /// Visits the series of a validated remote-write request and appends their samples.
 struct RemoteWriteAppender: RemoteWriteVisitor {
-    let head: Head
     let cache: RemoteWriteSeriesCache
     var app: HeadAppender
     /// Series whose labels could not be used, with the first reason.
@@ -10,30 +9,26 @@ struct RemoteWriteAppender: RemoteWriteVisitor {
     var firstInvalid: String?
 
     mutating func visit(_ series: RemoteWriteSeries) {
+        let samples = series.samples
+        guard !samples.isEmpty else { return }
         let h = series.labels.hash
-        var ref: UInt32?
-        if let r = cache.get(h), let s = head.series(ref: r), series.labels.matches(s.labels) { ref = r }
-        if ref == nil {
-            let labels: Labels
-            do { labels = try series.labels.makeLabels() } catch {
-                invalidSeries += 1
-                if firstInvalid == nil { firstInvalid = "timeseries \(series.index): \(error)" }
+        let check = LabelBytesHash.hash(series.labels.rawBytes, seed: RemoteWriteSeriesCache.checkSeed)
+        if let s = cache.get(h, check: check) {
+            // A series removed by head GC since throws: then the label path below.
+            if (try? app.append(series: s, t: samples[0].t, v: samples[0].v)) != nil {
+                for i in 1..<samples.count { _ = try? app.append(series: s, t: samples[i].t, v: samples[i].v) }
                 return
             }
-            var first = true
-            for s in series.samples {
-                if first {
-                    let r = app.seriesRef(labels, t: s.t, v: s.v)
-                    cache.set(h, r)
-                    ref = r
-                    first = false
-                } else if let r = ref {
-                    _ = try? app.append(ref: r, t: s.t, v: s.v)
-                }
-            }
+        }
+        let labels: Labels
+        do { labels = try series.labels.makeLabels() } catch {
+            invalidSeries += 1
+            if firstInvalid == nil { firstInvalid = "timeseries \(series.index): \(error)" }
             return
         }
-        guard let r = ref else { return }
-        for s in series.samples { _ = try? app.append(ref: r, t: s.t, v: s.v) }
+        let r = app.seriesRef(labels, t: samples[0].t, v: samples[0].v)
+        guard let s = app.series(ref: r) else { return }
+        cache.set(h, check: check, s)
+        for i in 1..<samples.count { _ = try? app.append(series: s, t: samples[i].t, v: samples[i].v) }
     }
 }

@@ -11,7 +11,7 @@ import TSDB
 /// many and why, as Prometheus does; otherwise 204, sent only after the samples are in the WAL.
 enum RemoteWriteRoute {
     static func register(on router: Router<BasicRequestContext>, db: DB, limits: PushLimits, logger: Logger) {
-        let cache = RemoteWriteSeriesCache()
+        let cache = RemoteWriteSeriesCache(head: db.head)
         router.post("/api/v1/write") { req, _ -> Response in
             if let enc = req.headers[.contentEncoding], enc.lowercased() != "snappy" {
                 return APIResponse.text(.unsupportedMediaType, "unsupported Content-Encoding \"\(enc)\": remote-write bodies are snappy-compressed\n")
@@ -24,7 +24,8 @@ enum RemoteWriteRoute {
     static func handle(body: ByteBuffer, db: DB, cache: RemoteWriteSeriesCache, limits: PushLimits) -> Response {
         var rwLimits = RemoteWriteLimits.default
         rwLimits.maxSeriesPerRequest = limits.maxSeriesPerRequest
-        var visitor = RemoteWriteAppender(head: db.head, cache: cache, app: db.appender())
+        cache.checkGeneration()
+        var visitor = RemoteWriteAppender(cache: cache, app: db.appender())
         var buffer: [UInt8] = []
         let decoded: Result<RemoteWriteSummary, RemoteWriteDecodeError> = body.withUnsafeReadableBytes { raw in
             do throws(RemoteWriteDecodeError) {

@@ -103,8 +103,6 @@ public final class DB: Sendable {
                     guard let ms = head.series(ref: ref) else { continue }
                     if case .accept = head.appendReplayed(ms, t: s.t, v: s.v) { samples += 1 }
                 }
-            default:
-                break
             }
         }
         return samples

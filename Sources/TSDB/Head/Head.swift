@@ -24,6 +24,10 @@ public final class Head: Sendable {
     /// Samples older than this are rejected: that span is already persisted in blocks.
     let minValidTime = Atomic<Int64>(.min)
     private let seriesCount = Atomic<Int>(0)
+    private let removals = Atomic<Int>(0)
+    /// Incremented each time head GC removes series: caches of `MemSeries` objects compare it
+    /// to drop entries that may be gone.
+    public var removalGeneration: Int { removals.load(ordering: .relaxed) }
     private let sampleCount = Atomic<Int>(0)
 
     /// Creates an empty head.
@@ -137,6 +141,7 @@ public final class Head: Sendable {
                 // appender that looked a series up but has not reserved a sample yet can still
                 // lose that sample to this removal (Prometheus guards it with a pending-commit flag).
                 let gone = st.isEmpty && st.pendingT <= st.lastT
+                if gone { st.removed = true }
                 return (gone, d, st.minTime)
             }
             dropped += d
@@ -148,6 +153,7 @@ public final class Head: Sendable {
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }
         postings.remove(Set(removed.map(\.ref)))
+        if !removed.isEmpty { removals.wrappingAdd(1, ordering: .relaxed) }
         seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
         sampleCount.wrappingAdd(-dropped, ordering: .relaxed)
         minT.store(newMin, ordering: .relaxed)

@@ -41,6 +41,17 @@ public struct HeadAppender {
         return s.ref
     }
 
+    /// The series `seriesRef` returned, for callers that cache the object itself (one lookup less
+    /// per sample than by ref).
+    public func series(ref: UInt32) -> MemSeries? { head.series(ref: ref) }
+
+    /// Adds a sample to a series object from `series(ref:)`; throws when head GC removed it
+    /// since (look it up again by labels then).
+    @discardableResult
+    public mutating func append(series s: MemSeries, t: Int64, v: Double) throws(AppendError) -> Bool {
+        try add(s, t, v, checkRemoved: true)
+    }
+
     /// Adds a sample for a series ref from an earlier `append` (a scrape cache's fast path).
     @discardableResult
     public mutating func append(ref: UInt32, t: Int64, v: Double) throws(AppendError) -> Bool {
@@ -56,13 +67,20 @@ public struct HeadAppender {
     }
 
     private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double) -> Bool {
+        // Without the removed check this cannot throw.
+        (try? add(s, t, v, checkRemoved: false)) ?? false
+    }
+
+    private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double, checkRemoved: Bool) throws(AppendError) -> Bool {
         if t < head.minValidTime.load(ordering: .relaxed) { report.outOfBounds += 1; return false }
         let bits = v.bitPattern
-        let (verdict, needsLog): (SampleVerdict, Bool) = s.state.withLock { st in
+        let (verdict, needsLog, removed): (SampleVerdict, Bool, Bool) = s.state.withLock { st in
+            if checkRemoved && st.removed { return (.outOfOrder, false, true) }
             let verdict = st.classify(t, bits)
             if case .accept = verdict { st.pendingT = t; st.pendingV = bits }
-            return (verdict, !st.logged)
+            return (verdict, !st.logged, false)
         }
+        if removed { throw .unknownSeriesRef(s.ref) }
         switch verdict {
         case .accept:
             pending.append(s)

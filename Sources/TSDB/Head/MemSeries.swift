@@ -35,6 +35,8 @@ struct SeriesState {
     var open: OpenHeadChunk? = nil
     /// Whether the series record is known to be in the WAL.
     var logged: Bool
+    /// Set when head GC removed the series: a holder of the object must look it up again.
+    var removed = false
     /// Newest committed sample (also the open chunk's encoder state).
     var lastT: Int64 = .min
     var lastV: UInt64 = 0
