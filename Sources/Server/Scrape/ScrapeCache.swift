@@ -1,3 +1,4 @@
+import Foundation
 import TSDB
 
 /// Per-target memory of the series a target exposes, keyed by the raw series text of the
@@ -15,6 +16,8 @@ struct ScrapeCache {
         var labels: Labels?
         /// Head series ref, once known.
         var ref: UInt32?
+        /// The head series itself (one lookup less per sample); nil until known or after head GC.
+        var series: MemSeries?
         /// The scrape generation that last saw this series.
         var seen: UInt64
         /// Next entry with the same hash, or -1.
@@ -30,19 +33,24 @@ struct ScrapeCache {
     /// Starts a new scrape.
     mutating func beginScrape() { generation &+= 1 }
 
-    /// FNV-1a over the raw bytes (series texts are short).
+    /// A fast seeded hash of the raw bytes.
     @inline(__always)
     static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in raw { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        LabelBytesHash.hash(raw, seed: LabelBytesHash.processSeed)
+    }
+
+    @inline(__always)
+    static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let bp = b.baseAddress else { return a.isEmpty }
+        return a.withUnsafeBytes { memcmp($0.baseAddress.unsafelyUnwrapped, bp, a.count) == 0 }
     }
 
     /// The index of the entry for `raw`, if cached.
     func find(_ raw: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
         var i = heads[h] ?? -1
         while i >= 0 {
-            if entries[i].raw.elementsEqual(raw) { return i }
+            if entries[i].hash == h && Self.equal(entries[i].raw, raw) { return i }
             i = entries[i].next
         }
         return nil
@@ -55,16 +63,22 @@ struct ScrapeCache {
         return true
     }
 
-    func entry(_ i: Int) -> Entry { entries[i] }
+    /// Whether entry `i`'s series is stored (not dropped by relabeling).
+    func isKept(_ i: Int) -> Bool { entries[i].labels != nil }
+    func labels(_ i: Int) -> Labels? { entries[i].labels }
+    func series(_ i: Int) -> MemSeries? { entries[i].series }
 
-    /// Records the head ref of entry `i`.
-    mutating func setRef(_ i: Int, _ ref: UInt32?) { entries[i].ref = ref }
+    /// Records the head ref and series of entry `i`.
+    mutating func setSeries(_ i: Int, ref: UInt32?, series: MemSeries?) {
+        entries[i].ref = ref
+        entries[i].series = series
+    }
 
     /// Caches a new series seen in this scrape; returns its index.
     @discardableResult
     mutating func insert(_ raw: UnsafeRawBufferPointer, hash h: UInt64, labels: Labels?, ref: UInt32?) -> Int {
         let i = entries.count
-        entries.append(Entry(raw: Array(raw), labels: labels, ref: ref, seen: generation, next: heads[h] ?? -1, hash: h))
+        entries.append(Entry(raw: Array(raw), labels: labels, ref: ref, series: nil, seen: generation, next: heads[h] ?? -1, hash: h))
         heads[h] = i
         return i
     }
@@ -75,9 +89,11 @@ struct ScrapeCache {
         var out: [(Labels, UInt32?)] = []
         let prev = generation &- 1
         var dead = 0
-        for e in entries {
-            if e.seen == prev, let l = e.labels { out.append((l, e.ref)) }
-            if generation &- e.seen > keep { dead += 1 }
+        // By index, reading only `seen`: iterating entries would copy (retain) each one.
+        for i in entries.indices {
+            let seen = entries[i].seen
+            if seen == prev, let l = entries[i].labels { out.append((l, entries[i].ref)) }
+            if generation &- seen > keep { dead += 1 }
         }
         if dead > 0 && dead * 4 >= entries.count { compact(keep: keep) }
         return out

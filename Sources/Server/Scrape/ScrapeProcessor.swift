@@ -82,8 +82,7 @@ struct ScrapeProcessor {
         // OpenMetrics rejects, and Prometheus scrapes them.
         var parser = ExpositionParser(body, format: format, validation: .compatible)
         do {
-            while let entry = try parser.next() {
-                guard case .sample(let sample) = entry else { continue }
+            while let sample = try parser.nextSample() {
                 out.scraped += 1
                 let raw = sample.series
                 let h = ScrapeCache.hash(raw)
@@ -103,15 +102,17 @@ struct ScrapeProcessor {
                     idx = cache.insert(raw, hash: h, labels: labels, ref: nil)
                     if labels != nil { out.seriesAdded += 1 }
                 }
-                let e = cache.entry(idx)
-                guard let labels = e.labels else { continue }
+                // Field by field: copying the whole entry would retain its array, labels and series.
+                guard cache.isKept(idx) else { continue }
                 out.postRelabel += 1
                 if sampleLimit > 0, out.postRelabel > sampleLimit {
                     app.rollback()
                     throw ScrapeFailure.sampleLimit(limit: sampleLimit)
                 }
-                if let r = e.ref, (try? app.append(ref: r, t: t, v: sample.value)) != nil { continue }
-                cache.setRef(idx, app.seriesRef(labels, t: t, v: sample.value))
+                if let s = cache.series(idx), (try? app.append(series: s, t: t, v: sample.value)) != nil { continue }
+                guard let labels = cache.labels(idx) else { continue }
+                let r = app.seriesRef(labels, t: t, v: sample.value)
+                cache.setSeries(idx, ref: r, series: app.series(ref: r))
             }
         } catch let f as ScrapeFailure {
             throw f
