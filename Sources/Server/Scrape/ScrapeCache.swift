@@ -6,8 +6,8 @@ import TSDB
 /// not parsing labels, relabeling and a label-set lookup.
 ///
 /// Also tracks which series each scrape saw, for stale markers on the ones that disappear.
-/// Entries live in one array updated in place (no copy-on-write per sample); the dictionary
-/// maps a hash to the first entry of its collision chain.
+/// Entries live in one array updated in place (no copy-on-write per sample); an open-addressing
+/// table of entry indices finds them by the (already well-mixed) hash of the raw text.
 struct ScrapeCache {
     struct Entry {
         /// The raw series text, to rule out hash collisions.
@@ -20,13 +20,12 @@ struct ScrapeCache {
         var series: MemSeries?
         /// The scrape generation that last saw this series.
         var seen: UInt64
-        /// Next entry with the same hash, or -1.
-        var next: Int
         var hash: UInt64
     }
 
     private var entries: [Entry] = []
-    private var heads: [UInt64: Int] = [:]
+    /// Entry index + 1 per slot, 0 when empty; at most half full.
+    private var slots: [Int32] = []
     /// Incremented per scrape.
     private(set) var generation: UInt64 = 0
 
@@ -48,12 +47,29 @@ struct ScrapeCache {
 
     /// The index of the entry for `raw`, if cached.
     func find(_ raw: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
-        var i = heads[h] ?? -1
-        while i >= 0 {
-            if entries[i].hash == h && Self.equal(entries[i].raw, raw) { return i }
-            i = entries[i].next
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] != 0 {
+            let e = Int(slots[i]) - 1
+            if entries[e].hash == h && Self.equal(entries[e].raw, raw) { return e }
+            i = (i &+ 1) & mask
         }
         return nil
+    }
+
+    private mutating func place(_ h: UInt64, _ index: Int) {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while slots[i] != 0 { i = (i &+ 1) & mask }
+        slots[i] = Int32(truncatingIfNeeded: index + 1)
+    }
+
+    private mutating func rebuildSlots(capacity: Int) {
+        var size = 64
+        while size < capacity * 2 { size *= 2 }
+        slots = [Int32](repeating: 0, count: size)
+        for i in entries.indices { place(entries[i].hash, i) }
     }
 
     /// Marks entry `i` seen by this scrape; returns false when it was already (a repeated series).
@@ -78,8 +94,8 @@ struct ScrapeCache {
     @discardableResult
     mutating func insert(_ raw: UnsafeRawBufferPointer, hash h: UInt64, labels: Labels?, ref: UInt32?) -> Int {
         let i = entries.count
-        entries.append(Entry(raw: Array(raw), labels: labels, ref: ref, series: nil, seen: generation, next: heads[h] ?? -1, hash: h))
-        heads[h] = i
+        entries.append(Entry(raw: Array(raw), labels: labels, ref: ref, series: nil, seen: generation, hash: h))
+        if (i + 1) * 2 > slots.count { rebuildSlots(capacity: i + 1) } else { place(h, i) }
         return i
     }
 
@@ -100,14 +116,8 @@ struct ScrapeCache {
     }
 
     private mutating func compact(keep: UInt64) {
-        let old = entries
-        entries = []
-        heads = [:]
-        for var e in old where generation &- e.seen <= keep {
-            e.next = heads[e.hash] ?? -1
-            heads[e.hash] = entries.count
-            entries.append(e)
-        }
+        entries.removeAll { generation &- $0.seen > keep }
+        rebuildSlots(capacity: entries.count)
     }
 
     /// Every series the last scrape saw (for stale markers when the target goes away).
