@@ -101,6 +101,16 @@ import TSDB
         #expect(error("global:\n  scrape_interval: 15s\n  evaluation_interval: x\n")?.contains("line 3") == true)
     }
 
+    @Test func reloadingTheSameFileGivesEqualScrapeConfigs() throws {
+        // A reload restarts a target's loop only when its scrape config changed.
+        let a = try PrometheusConfigLoader.parse(Self.full, baseDirectory: "/etc/tm").config
+        let b = try PrometheusConfigLoader.parse(Self.full, baseDirectory: "/etc/tm").config
+        #expect(a.scrapeConfigs == b.scrapeConfigs)
+        let c = try PrometheusConfigLoader.parse(Self.full.replacingOccurrences(of: "sample_limit: 1000", with: "sample_limit: 10"),
+                                                 baseDirectory: "/etc/tm").config
+        #expect(a.scrapeConfigs[0] != c.scrapeConfigs[0] && a.scrapeConfigs[1] == c.scrapeConfigs[1])
+    }
+
     @Test func emptyConfigGetsDefaults() throws {
         let (c, w) = try PrometheusConfigLoader.parse("", baseDirectory: ".")
         #expect(c.global.scrapeIntervalMs == 60_000 && c.scrapeConfigs.isEmpty && w.isEmpty)

@@ -18,7 +18,7 @@ struct GlobalConfig: Sendable {
 }
 
 /// One `scrape_configs` entry.
-struct ScrapeConfig: Sendable {
+struct ScrapeConfig: Sendable, Equatable {
     var jobName: String
     var scrapeIntervalMs: Int64
     var scrapeTimeoutMs: Int64
@@ -37,6 +37,16 @@ struct ScrapeConfig: Sendable {
     var sampleLimit = 0
     var labelLimit = 0
     var bodySizeLimit: Int64 = 0
+
+    static func == (a: ScrapeConfig, b: ScrapeConfig) -> Bool {
+        a.jobName == b.jobName && a.scrapeIntervalMs == b.scrapeIntervalMs && a.scrapeTimeoutMs == b.scrapeTimeoutMs
+            && a.metricsPath == b.metricsPath && a.scheme == b.scheme
+            && a.params.map(\.0) == b.params.map(\.0) && a.params.map(\.1) == b.params.map(\.1)
+            && a.honorLabels == b.honorLabels && a.honorTimestamps == b.honorTimestamps
+            && a.staticConfigs == b.staticConfigs && a.fileSDConfigs == b.fileSDConfigs && a.auth == b.auth
+            && a.relabelConfigs == b.relabelConfigs && a.metricRelabelConfigs == b.metricRelabelConfigs
+            && a.sampleLimit == b.sampleLimit && a.labelLimit == b.labelLimit && a.bodySizeLimit == b.bodySizeLimit
+    }
 }
 
 /// A set of targets sharing labels (a `static_configs` entry or one group of a file_sd file).
@@ -48,7 +58,7 @@ struct TargetGroup: Sendable, Equatable {
 }
 
 /// A `file_sd_configs` entry: JSON or YAML files of target groups, re-read when they change.
-struct FileSDConfig: Sendable {
+struct FileSDConfig: Sendable, Equatable {
     var files: [String]
     var refreshIntervalMs: Int64 = 300_000
 }

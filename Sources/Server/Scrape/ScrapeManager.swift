@@ -10,7 +10,7 @@ actor ScrapeManager {
     private let logger: Logger
     let metrics = ScrapeMetrics()
     private var config = PrometheusConfig()
-    private var loops: [ScrapeTarget: ScrapeLoop] = [:]
+    private var loops: [ScrapeTarget: (loop: ScrapeLoop, config: ScrapeConfig)] = [:]
     private let fileSD = FileSDReader()
     private var watcher: Task<Void, Never>?
 
@@ -24,7 +24,7 @@ actor ScrapeManager {
     }
 
     /// The targets being scraped and their health.
-    var targets: [(ScrapeTarget, TargetHealth)] { loops.map { ($0.key, $0.value.health.withLock { $0 }) } }
+    var targets: [(ScrapeTarget, TargetHealth)] { loops.map { ($0.key, $0.value.loop.health.withLock { $0 }) } }
 
     /// Switches to `config`: targets kept by the new configuration keep scraping undisturbed.
     func apply(_ config: PrometheusConfig) async {
@@ -68,20 +68,28 @@ actor ScrapeManager {
 
     private func reconcile() async {
         let want = desired()
-        for (t, loop) in loops where want[t] == nil {
-            loops[t] = nil
-            await loop.stop(markStale: true)
+        for (t, running) in loops {
+            if want[t] == nil {
+                // Gone from the configuration: its series get stale markers.
+                loops[t] = nil
+                await running.loop.stop(markStale: true)
+            } else if want[t] != running.config {
+                // Same target, changed settings (relabeling, limits, …): restart it without
+                // staleness, so its series continue.
+                loops[t] = nil
+                await running.loop.stop(markStale: false)
+            }
         }
         for (t, sc) in want where loops[t] == nil {
-            loops[t] = ScrapeLoop(target: t, config: sc, db: db, client: client, metrics: metrics, logger: logger)
+            loops[t] = (ScrapeLoop(target: t, config: sc, db: db, client: client, metrics: metrics, logger: logger), sc)
         }
         logger.info("scrape targets", metadata: ["count": "\(loops.count)"])
     }
 
-    /// Stops every loop (stale markers written) and the HTTP client.
+    /// Stops every loop (without stale markers, as Prometheus on shutdown) and the HTTP client.
     func shutdown() async {
         watcher?.cancel()
-        for (_, loop) in loops { await loop.stop(markStale: false) }
+        for (_, running) in loops { await running.loop.stop(markStale: false) }
         loops = [:]
         try? await client.shutdown()
     }
