@@ -41,7 +41,7 @@ struct ScrapeCache {
     @inline(__always)
     static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }
-        guard let bp = b.baseAddress else { return a.isEmpty }
+        guard let bp = b.baseAddress, !a.isEmpty else { return a.isEmpty }
         return a.withUnsafeBytes { memcmp($0.baseAddress.unsafelyUnwrapped, bp, a.count) == 0 }
     }
 
