@@ -45,17 +45,12 @@ enum FederateRoute {
             }
         }
         rows.sort { $0.name != $1.name ? $0.name < $1.name : $0.labels < $1.labels }
-        var out = ""
+        var w = ExpositionWriter(reservingCapacity: rows.count * 96)
         var lastName: String?
         for r in rows {
-            if r.name != lastName { out += "# TYPE \(r.name) untyped\n"; lastName = r.name }
-            out += r.name
-            let rest = r.labels.pairs.filter { $0.name != "__name__" }
-            if !rest.isEmpty {
-                out += "{" + rest.map { "\($0.name)=\"\(LabelValidation.escape($0.value))\"" }.joined(separator: ",") + "}"
-            }
-            out += " \(SelfMetrics.formatValue(r.v)) \(r.t)\n"
+            if r.name != lastName { w.writeType(r.name, .untyped); lastName = r.name }
+            w.writeSample(r.labels, value: r.v, timestamp: r.t)
         }
-        return out
+        return w.text
     }
 }

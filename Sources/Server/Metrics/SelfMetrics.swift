@@ -65,10 +65,6 @@ enum SelfMetrics {
         return out
     }
 
-    static func formatValue(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
-    }
+    /// Go/Prometheus float formatting (the exposition writer's).
+    static func formatValue(_ v: Double) -> String { ExpositionFloatFormatter.format(v) }
 }
