@@ -24,13 +24,11 @@ enum RemoteWriteRoute {
     static func handle(body: ByteBuffer, db: DB, cache: RemoteWriteSeriesCache, limits: PushLimits) -> Response {
         var rwLimits = RemoteWriteLimits.default
         rwLimits.maxSeriesPerRequest = limits.maxSeriesPerRequest
-        cache.checkGeneration()
         var visitor = RemoteWriteAppender(cache: cache, app: db.appender())
-        var buffer: [UInt8] = []
         let decoded: Result<RemoteWriteSummary, RemoteWriteDecodeError> = body.withUnsafeReadableBytes { raw in
             do throws(RemoteWriteDecodeError) {
                 return .success(try RemoteWriteDecoder.decode(
-                    snappyCompressed: raw, maxDecompressedBytes: limits.maxBodyBytes, buffer: &buffer, limits: rwLimits,
+                    snappyCompressed: raw, maxDecompressedBytes: limits.maxBodyBytes, limits: rwLimits,
                     into: &visitor))
             } catch {
                 return .failure(error)

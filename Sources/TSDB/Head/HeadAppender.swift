@@ -23,6 +23,12 @@ public struct HeadAppender {
         self.log = log
     }
 
+    /// Makes room for `samples` more samples in the batch (avoids regrowing for a known size).
+    public mutating func reserveCapacity(_ samples: Int) {
+        pending.reserveCapacity(pending.count + samples)
+        walSamples.reserveCapacity(walSamples.count + samples)
+    }
+
     /// Adds a sample for `labels` (validated by `Labels`); returns the series ref for `append(ref:)`,
     /// or nil when the sample was rejected or ignored (counted in `report`).
     @discardableResult
@@ -77,7 +83,11 @@ public struct HeadAppender {
         let (verdict, needsLog, removed): (SampleVerdict, Bool, Bool) = s.state.withLock { st in
             if checkRemoved && st.removed { return (.outOfOrder, false, true) }
             let verdict = st.classify(t, bits)
-            if case .accept = verdict { st.pendingT = t; st.pendingV = bits }
+            if case .accept = verdict {
+                st.pendingT = t
+                st.pendingV = bits
+                st.open?.prefetch()
+            }
             return (verdict, !st.logged, false)
         }
         if removed { throw .unknownSeriesRef(s.ref) }
@@ -117,22 +127,28 @@ public struct HeadAppender {
         for s in unlogged { s.state.withLock { $0.logged = true } }
         var minT = Int64.max, maxT = Int64.min, n = 0
         let spc = head.samplesPerChunk, br = head.blockRange
-        for i in 0..<pending.count {
-            let ws = walSamples[i]
-            let stored: Bool = pending[i].state.withLock { st in
-                // Re-check: another appender may have committed a newer sample meanwhile.
-                guard ws.t > st.lastT else { return false }
-                st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
-                return true
-            }
-            if stored {
-                n += 1
-                if ws.t < minT { minT = ws.t }
-                if ws.t > maxT { maxT = ws.t }
-            } else {
-                report.outOfOrder += 1
+        pending.withUnsafeBufferPointer { pending in
+            walSamples.withUnsafeBufferPointer { walSamples in
+                for i in 0..<pending.count {
+                    let ws = walSamples[i]
+                    // Borrowed: `pending` owns the series until reset (no retain/release pair per sample).
+                    let stored: Bool = Unmanaged.passUnretained(pending[i])._withUnsafeGuaranteedRef { s in
+                        s.state.withLock { st in
+                            // Re-check: another appender may have committed a newer sample meanwhile.
+                            guard ws.t > st.lastT else { return false }
+                            st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
+                            return true
+                        }
+                    }
+                    if stored {
+                        n += 1
+                        if ws.t < minT { minT = ws.t }
+                        if ws.t > maxT { maxT = ws.t }
+                    }
+                }
             }
         }
+        report.outOfOrder += pending.count - n
         if n > 0 { head.noteAppended(minT: minT, maxT: maxT, count: n) }
         report.appended = n
         return report

@@ -36,6 +36,15 @@ struct OpenHeadChunk: Sendable {
     /// Encoded size in bytes.
     var byteCount: Int { (Int(bitPosition) &+ 7) &>> 3 }
 
+    /// Starts loading the buffer's header and write position (see `Prefetch`): an appender
+    /// reserving a sample calls it so the commit that follows does not wait on memory.
+    @inline(__always) func prefetch() {
+        storage.withBase { b in
+            Prefetch.read(b - 16)
+            Prefetch.read(b + Int(bitPosition &>> 3))
+        }
+    }
+
     /// Appends a sample newer than `lastT`; `lastT`/`lastBits` are the previous sample's (any
     /// values when the chunk is empty).
     mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64) {

@@ -19,6 +19,11 @@ public struct RemoteWriteDecoder: Sendable {
     @usableFromInline var seriesRecords: [RemoteWriteSeriesRecord] = []
     @usableFromInline var samples: [Sample] = []
     var knownLabelSets: RemoteWriteKnownLabelSets
+    /// The decompression buffer of `decode(snappyCompressed:maxDecompressedBytes:limits:into:)`,
+    /// kept between requests so each one does not allocate and fault in fresh pages.
+    @usableFromInline var decompressed: [UInt8] = []
+    /// A kept buffer larger than this is released after use (a rare huge request).
+    @usableFromInline static let keptBufferBytes = 8 << 20
 
     /// A decoder with empty tables (they grow to the largest request seen) that remembers the
     /// hashes of up to `knownLabelSetCapacity` validated label sets (8 bytes each, allocated on
@@ -88,21 +93,29 @@ public struct RemoteWriteDecoder: Sendable {
         }
     }
 
-    /// Visits the series recorded by the last successful parse of the body at `base`.
+    /// Like `decode(snappyCompressed:maxDecompressedBytes:buffer:limits:into:)` with a buffer the
+    /// decoder keeps between calls.
+    @inlinable
+    public mutating func decode<Visitor: RemoteWriteVisitor>(
+        snappyCompressed compressed: UnsafeRawBufferPointer, maxDecompressedBytes: Int,
+        limits: RemoteWriteLimits = .default, into visitor: inout Visitor
+    ) throws(RemoteWriteDecodeError) -> RemoteWriteSummary {
+        var buffer: [UInt8] = []
+        swap(&buffer, &decompressed)
+        defer {
+            if buffer.capacity <= Self.keptBufferBytes { swap(&buffer, &decompressed) }
+        }
+        return try decode(snappyCompressed: compressed, maxDecompressedBytes: maxDecompressedBytes, buffer: &buffer, limits: limits, into: &visitor)
+    }
+
+    /// Prepares, then visits, the series recorded by the last successful parse of the body at `base`.
     @inlinable
     mutating func visitParsed<Visitor: RemoteWriteVisitor>(base: UnsafeRawPointer, into visitor: inout Visitor) {
         seriesRecords.withUnsafeBufferPointer { seriesTable in
             samples.withUnsafeBufferPointer { sampleTable in
-                let sampleBase = sampleTable.baseAddress
-                for i in seriesTable.indices {
-                    let s = seriesTable[i]
-                    let labels = RemoteWriteLabels(
-                        start: base + Int(s.labelBytesStart), end: base + Int(s.labelBytesEnd), hash: s.labelHash, count: Int(s.labelCount))
-                    let samples = RemoteWriteSamples(UnsafeBufferPointer(start: sampleBase.map { $0 + Int(s.firstSample) }, count: Int(s.sampleCount)))
-                    visitor.visit(RemoteWriteSeries(
-                        index: i, labels: labels, samples: samples,
-                        exemplarCount: Int(s.exemplarCount), histogramCount: Int(s.histogramCount)))
-                }
+                let all = RemoteWriteSeriesList(base: base, records: seriesTable, samples: sampleTable)
+                visitor.prepare(all)
+                for s in all { visitor.visit(s) }
             }
         }
     }

@@ -46,4 +46,15 @@ extension RemoteWriteDecoder {
             try d.decode(snappyCompressed: compressed, maxDecompressedBytes: maxDecompressedBytes, buffer: &buffer, limits: limits, into: &visitor)
         }
     }
+
+    /// Decompresses and decodes with a decoder borrowed from `shared`, using its kept buffer.
+    @inlinable
+    public static func decode<Visitor: RemoteWriteVisitor>(
+        snappyCompressed compressed: UnsafeRawBufferPointer, maxDecompressedBytes: Int,
+        limits: RemoteWriteLimits = .default, into visitor: inout Visitor
+    ) throws(RemoteWriteDecodeError) -> RemoteWriteSummary {
+        try shared.withDecoder { (d: inout RemoteWriteDecoder) throws(RemoteWriteDecodeError) in
+            try d.decode(snappyCompressed: compressed, maxDecompressedBytes: maxDecompressedBytes, limits: limits, into: &visitor)
+        }
+    }
 }

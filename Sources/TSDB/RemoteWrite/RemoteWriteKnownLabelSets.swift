@@ -36,6 +36,30 @@ struct RemoteWriteKnownLabelSets: Sendable {
         return slots.withUnsafeBufferPointer { s in s[i] == k || s[i + 1] == k }
     }
 
+    /// Marks the records whose label spans are not known (or are interleaved, never remembered)
+    /// as needing validation; returns how many. All slots are prefetched first, so the lookups'
+    /// cache misses overlap instead of following one another.
+    func markUnknown(_ records: UnsafeMutableBufferPointer<RemoteWriteSeriesRecord>) -> Int {
+        slots.withUnsafeBufferPointer { s in
+            var unknown = 0
+            guard let b = s.baseAddress else {
+                for i in records.indices { records[i].needsValidation = true }
+                return records.count
+            }
+            let mask = s.count - 2
+            for r in records { Prefetch.read(b + (Int(truncatingIfNeeded: r.labelHash >> 32) & mask)) }
+            for i in records.indices {
+                let k = Self.key(records[i].labelHash)
+                let slot = Int(truncatingIfNeeded: records[i].labelHash >> 32) & mask
+                if records[i].labelsInterleaved || (s[slot] != k && s[slot + 1] != k) {
+                    records[i].needsValidation = true
+                    unknown += 1
+                }
+            }
+            return unknown
+        }
+    }
+
     /// Remembers `hash`, evicting the older entry of its pair.
     @inline(__always) mutating func insert(_ hash: UInt64) {
         guard !slots.isEmpty else { return }

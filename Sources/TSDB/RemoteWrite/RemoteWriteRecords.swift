@@ -2,6 +2,8 @@
 /// of that span, and its slice of the sample table.
 @usableFromInline struct RemoteWriteSeriesRecord: Sendable {
     @usableFromInline var labelHash: UInt64
+    /// Offset of the series' tag in the body (for error positions).
+    @usableFromInline var seriesStart: UInt32
     @usableFromInline var labelBytesStart: UInt32
     @usableFromInline var labelBytesEnd: UInt32
     @usableFromInline var labelCount: UInt32
@@ -11,12 +13,15 @@
     @usableFromInline var histogramCount: UInt32
     /// Other fields sit between the label fields (legal, never sent by Prometheus).
     @usableFromInline var labelsInterleaved: Bool
+    /// Set by the parse when the label span is not in the known set.
+    @usableFromInline var needsValidation = false
 
     @inlinable init(
-        labelHash: UInt64, labelBytesStart: UInt32, labelBytesEnd: UInt32, labelCount: UInt32,
+        labelHash: UInt64, seriesStart: UInt32, labelBytesStart: UInt32, labelBytesEnd: UInt32, labelCount: UInt32,
         firstSample: UInt32, sampleCount: UInt32, exemplarCount: UInt32, histogramCount: UInt32, labelsInterleaved: Bool
     ) {
         self.labelHash = labelHash
+        self.seriesStart = seriesStart
         self.labelBytesStart = labelBytesStart
         self.labelBytesEnd = labelBytesEnd
         self.labelCount = labelCount
