@@ -6,31 +6,53 @@ import TSDB
 /// not parsing labels, relabeling and a label-set lookup.
 ///
 /// Also tracks which series each scrape saw, for stale markers on the ones that disappear.
-/// Entries live in one array updated in place (no copy-on-write per sample); an open-addressing
-/// table of entry indices finds them by the (already well-mixed) hash of the raw text.
+///
+/// Laid out for the way targets behave: they expose the same series in the same order every
+/// time. Entries are kept in first-seen order and their raw texts back to back in one arena, so
+/// a scrape walks both sequentially (the hardware prefetcher keeps up), and the entry after the
+/// last one found is tried before the hash table. An open-addressing table of entry indices
+/// finds the rest by the (already well-mixed) hash of the raw text.
 struct ScrapeCache {
     struct Entry {
-        /// The raw series text, to rule out hash collisions.
-        var raw: [UInt8]
+        /// Where the raw series text sits in `arena`, to rule out hash collisions.
+        var rawOffset: Int
+        var rawCount: Int
         /// Final labels (after target labels and metric relabeling); nil when relabeling dropped it.
         var labels: Labels?
         /// Head series ref, once known.
         var ref: UInt32?
         /// The head series itself (one lookup less per sample); nil until known or after head GC.
         var series: MemSeries?
-        /// The scrape generation that last saw this series.
+        /// The scrape generation that last saw this series, and the one before (to undo a failed scrape).
         var seen: UInt64
+        var previousSeen: UInt64
         var hash: UInt64
     }
 
+    /// `previousSeen` of an entry no earlier scrape saw.
+    private static let neverSeen = UInt64.max
+
     private var entries: [Entry] = []
+    private var arena: [UInt8] = []
     /// Entry index + 1 per slot, 0 when empty; at most half full.
     private var slots: [Int32] = []
+    /// The entry expected next: the one after the last found.
+    private var hint = 0
     /// Incremented per scrape.
     private(set) var generation: UInt64 = 0
 
     /// Starts a new scrape.
-    mutating func beginScrape() { generation &+= 1 }
+    mutating func beginScrape() {
+        generation &+= 1
+        hint = 0
+    }
+
+    /// Forgets what the current scrape saw (it failed, and stored nothing), so the series of the
+    /// last stored scrape are the ones `vanished()` reports next.
+    mutating func abortScrape() {
+        for i in entries.indices where entries[i].seen == generation { entries[i].seen = entries[i].previousSeen }
+        generation &-= 1
+    }
 
     /// A fast seeded hash of the raw bytes.
     @inline(__always)
@@ -39,20 +61,30 @@ struct ScrapeCache {
     }
 
     @inline(__always)
-    static func equal(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        guard let bp = b.baseAddress, !a.isEmpty else { return a.isEmpty }
-        return a.withUnsafeBytes { memcmp($0.baseAddress.unsafelyUnwrapped, bp, a.count) == 0 }
+    private func rawEquals(_ e: Int, _ raw: UnsafeRawBufferPointer) -> Bool {
+        let count = entries[e].rawCount
+        guard count == raw.count else { return false }
+        guard let bp = raw.baseAddress, count > 0 else { return count == 0 }
+        let offset = entries[e].rawOffset
+        return arena.withUnsafeBytes { memcmp($0.baseAddress.unsafelyUnwrapped + offset, bp, count) == 0 }
     }
 
     /// The index of the entry for `raw`, if cached.
-    func find(_ raw: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
+    mutating func find(_ raw: UnsafeRawBufferPointer, hash h: UInt64) -> Int? {
+        let expected = hint
+        if expected < entries.count, entries[expected].hash == h, rawEquals(expected, raw) {
+            hint = expected + 1
+            return expected
+        }
         guard !slots.isEmpty else { return nil }
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while slots[i] != 0 {
             let e = Int(slots[i]) - 1
-            if entries[e].hash == h && Self.equal(entries[e].raw, raw) { return e }
+            if entries[e].hash == h && rawEquals(e, raw) {
+                hint = e + 1
+                return e
+            }
             i = (i &+ 1) & mask
         }
         return nil
@@ -75,6 +107,7 @@ struct ScrapeCache {
     /// Marks entry `i` seen by this scrape; returns false when it was already (a repeated series).
     mutating func markSeen(_ i: Int) -> Bool {
         if entries[i].seen == generation { return false }
+        entries[i].previousSeen = entries[i].seen
         entries[i].seen = generation
         return true
     }
@@ -82,7 +115,22 @@ struct ScrapeCache {
     /// Whether entry `i`'s series is stored (not dropped by relabeling).
     func isKept(_ i: Int) -> Bool { entries[i].labels != nil }
     func labels(_ i: Int) -> Labels? { entries[i].labels }
-    func series(_ i: Int) -> MemSeries? { entries[i].series }
+
+    /// Starts loading entry `i`'s head series (see `Prefetch`), a few samples ahead of its append.
+    @inline(__always) func prefetchSeries(_ i: Int) {
+        entries.withUnsafeBufferPointer { e in
+            if let s = e[i].series { MemSeries.prefetch(Unmanaged.passUnretained(s)) }
+        }
+    }
+
+    /// Appends a sample to entry `i`'s cached head series; false when there is none (or head GC
+    /// removed it): then look it up by labels.
+    @inline(__always) func append(_ i: Int, t: Int64, v: Double, to app: inout HeadAppender) -> Bool {
+        entries.withUnsafeBufferPointer { e in
+            guard let s = e[i].series else { return false }
+            return (try? app.append(series: s, t: t, v: v)) != nil
+        }
+    }
 
     /// Records the head ref and series of entry `i`.
     mutating func setSeries(_ i: Int, ref: UInt32?, series: MemSeries?) {
@@ -94,8 +142,13 @@ struct ScrapeCache {
     @discardableResult
     mutating func insert(_ raw: UnsafeRawBufferPointer, hash h: UInt64, labels: Labels?, ref: UInt32?) -> Int {
         let i = entries.count
-        entries.append(Entry(raw: Array(raw), labels: labels, ref: ref, series: nil, seen: generation, hash: h))
+        let offset = arena.count
+        arena.append(contentsOf: raw)
+        entries.append(Entry(
+            rawOffset: offset, rawCount: raw.count, labels: labels, ref: ref, series: nil,
+            seen: generation, previousSeen: Self.neverSeen, hash: h))
         if (i + 1) * 2 > slots.count { rebuildSlots(capacity: i + 1) } else { place(h, i) }
+        hint = i + 1
         return i
     }
 
@@ -116,8 +169,16 @@ struct ScrapeCache {
     }
 
     private mutating func compact(keep: UInt64) {
+        let old = arena
+        arena.removeAll(keepingCapacity: true)
         entries.removeAll { generation &- $0.seen > keep }
+        for i in entries.indices {
+            let offset = arena.count
+            old.withUnsafeBytes { arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[entries[i].rawOffset..<entries[i].rawOffset + entries[i].rawCount])) }
+            entries[i].rawOffset = offset
+        }
         rebuildSlots(capacity: entries.count)
+        hint = 0
     }
 
     /// Every series the last scrape saw (for stale markers when the target goes away).

@@ -70,14 +70,61 @@ struct ScrapeProcessor {
         return (try? metricRelabeler.apply(merged)) ?? nil
     }
 
+    /// One sample to append: its cache entry and the values.
+    private struct Pending {
+        var entry: Int
+        var t: Int64
+        var v: Double
+    }
+
+    /// The samples of the scrape being stored (kept between scrapes for its capacity).
+    private var pending: [Pending] = []
+
     /// Stores one scrape's body at `scrapeTime` (ms) through `app`, committing on success. On
     /// failure nothing of the body is stored; the caller then calls `storeFailure`.
+    ///
+    /// Two passes: the body is parsed and checked against the cache and the limits first, so a
+    /// bad body fails before anything is appended; then the samples are appended, each series
+    /// object prefetched a few samples ahead (every one is a cache miss on a large target).
     mutating func store(
         body: UnsafeRawBufferPointer, format: ExpositionFormat, scrapeTime: Int64, into app: inout HeadAppender
     ) throws(ScrapeFailure) -> ScrapeOutcome {
         cache.beginScrape()
+        pending.removeAll(keepingCapacity: true)
         var out = ScrapeOutcome()
-        var repeated = 0
+        do {
+            try parse(body: body, format: format, scrapeTime: scrapeTime, outcome: &out)
+        } catch {
+            cache.abortScrape()
+            throw error
+        }
+        let vanished = cache.vanished()
+        app.reserveCapacity(pending.count + vanished.count)
+        let lookahead = 8
+        for i in pending.indices {
+            if i + lookahead < pending.count { cache.prefetchSeries(pending[i + lookahead].entry) }
+            let p = pending[i]
+            if cache.append(p.entry, t: p.t, v: p.v, to: &app) { continue }
+            guard let labels = cache.labels(p.entry) else { continue }
+            let r = app.seriesRef(labels, t: p.t, v: p.v)
+            cache.setSeries(p.entry, ref: r, series: app.series(ref: r))
+        }
+        for (labels, ref) in vanished { appendStale(labels, ref, scrapeTime, &app) }
+        do { out.report = try app.commit() } catch { throw ScrapeFailure.storage("\(error)") }
+        out.report.duplicates += repeated
+        IngestMetrics.shared.record(out.report)
+        return out
+    }
+
+    /// Samples of the current body whose series came earlier in it (duplicates).
+    private var repeated = 0
+
+    /// The first pass of `store`: parses the body, finds or adds each series in the cache and
+    /// collects the samples to append in `pending`; throws on a bad body or a limit.
+    private mutating func parse(
+        body: UnsafeRawBufferPointer, format: ExpositionFormat, scrapeTime: Int64, outcome out: inout ScrapeOutcome
+    ) throws(ScrapeFailure) {
+        repeated = 0
         // Compatible checking: client libraries emit negative histogram buckets and quantiles that strict
         // OpenMetrics rejects, and Prometheus scrapes them.
         var parser = ExpositionParser(body, format: format, validation: .compatible)
@@ -86,47 +133,30 @@ struct ScrapeProcessor {
                 out.scraped += 1
                 let raw = sample.series
                 let h = ScrapeCache.hash(raw)
-                let t = honorTimestamps ? (sample.timestamp ?? scrapeTime) : scrapeTime
                 let idx: Int
                 if let i = cache.find(raw, hash: h) {
                     idx = i
                     // A series repeated within one body is stored once (the rest are duplicates).
                     guard cache.markSeen(i) else { repeated += 1; continue }
                 } else {
-                    let scraped = try sample.makeLabels()
-                    let labels = finalLabels(scraped)
+                    let labels = finalLabels(try sample.makeLabels())
                     if let labels, labelLimit > 0, labels.count > labelLimit {
-                        app.rollback()
                         throw ScrapeFailure.labelLimit(limit: labelLimit, series: "\(labels)")
                     }
                     idx = cache.insert(raw, hash: h, labels: labels, ref: nil)
                     if labels != nil { out.seriesAdded += 1 }
                 }
-                // Field by field: copying the whole entry would retain its array, labels and series.
                 guard cache.isKept(idx) else { continue }
                 out.postRelabel += 1
-                if sampleLimit > 0, out.postRelabel > sampleLimit {
-                    app.rollback()
-                    throw ScrapeFailure.sampleLimit(limit: sampleLimit)
-                }
-                if let s = cache.series(idx), (try? app.append(series: s, t: t, v: sample.value)) != nil { continue }
-                guard let labels = cache.labels(idx) else { continue }
-                let r = app.seriesRef(labels, t: t, v: sample.value)
-                cache.setSeries(idx, ref: r, series: app.series(ref: r))
+                if sampleLimit > 0, out.postRelabel > sampleLimit { throw ScrapeFailure.sampleLimit(limit: sampleLimit) }
+                let t = honorTimestamps ? (sample.timestamp ?? scrapeTime) : scrapeTime
+                pending.append(Pending(entry: idx, t: t, v: sample.value))
             }
         } catch let f as ScrapeFailure {
             throw f
         } catch {
-            app.rollback()
             throw ScrapeFailure.parse("\(error)")
         }
-        for (labels, ref) in cache.vanished() {
-            appendStale(labels, ref, scrapeTime, &app)
-        }
-        do { out.report = try app.commit() } catch { throw ScrapeFailure.storage("\(error)") }
-        out.report.duplicates += repeated
-        IngestMetrics.shared.record(out.report)
-        return out
     }
 
     /// After a failed scrape: stale markers for every series the previous scrape stored.

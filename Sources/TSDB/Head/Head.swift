@@ -137,10 +137,11 @@ public final class Head: Sendable {
         for ms in allSeries() {
             let (gone, d, smin): (Bool, Int, Int64?) = ms.state.withLock { st in
                 let d = st.truncate(before: mint)
-                // Keep series with in-flight appends: an appender holds them. Known gap: an
-                // appender that looked a series up but has not reserved a sample yet can still
-                // lose that sample to this removal (Prometheus guards it with a pending-commit flag).
-                let gone = st.isEmpty && st.pendingT <= st.lastT
+                // Keep series with in-flight appends: an appender holds them (unretained).
+                // Known gap: an appender that looked a series up but has not reserved a sample
+                // yet can still lose that sample to this removal (it then gets an error and
+                // looks the series up again by labels).
+                let gone = st.isEmpty && st.inFlight == 0 && st.pendingT <= st.lastT
                 if gone { st.removed = true }
                 return (gone, d, st.minTime)
             }

@@ -12,7 +12,9 @@ public protocol AppendLog: Sendable {
 public struct HeadAppender {
     let head: Head
     let log: (any AppendLog)?
-    private var pending: [MemSeries] = []
+    /// Series of the accepted samples, unretained: their `inFlight` count keeps head GC from
+    /// removing them until commit or rollback (a retain and release per sample cost more).
+    private var pending: [Unmanaged<MemSeries>] = []
     private var walSamples: [WALSample] = []
     private var unlogged: [MemSeries] = []
     /// Counts for the batch being built.
@@ -86,6 +88,7 @@ public struct HeadAppender {
             if case .accept = verdict {
                 st.pendingT = t
                 st.pendingV = bits
+                st.inFlight &+= 1
                 st.open?.prefetch()
             }
             return (verdict, !st.logged, false)
@@ -93,7 +96,7 @@ public struct HeadAppender {
         if removed { throw .unknownSeriesRef(s.ref) }
         switch verdict {
         case .accept:
-            pending.append(s)
+            pending.append(Unmanaged.passUnretained(s))
             walSamples.append(WALSample(ref: UInt64(s.ref), t: t, v: v))
             if needsLog { unlogged.append(s) }
             return true
@@ -130,10 +133,12 @@ public struct HeadAppender {
         pending.withUnsafeBufferPointer { pending in
             walSamples.withUnsafeBufferPointer { walSamples in
                 for i in 0..<pending.count {
+                    // The next series' lock word: the pass before touched many others since.
+                    if i + 8 < pending.count { MemSeries.prefetch(pending[i + 8]) }
                     let ws = walSamples[i]
-                    // Borrowed: `pending` owns the series until reset (no retain/release pair per sample).
-                    let stored: Bool = Unmanaged.passUnretained(pending[i])._withUnsafeGuaranteedRef { s in
+                    let stored: Bool = pending[i]._withUnsafeGuaranteedRef { s in
                         s.state.withLock { st in
+                            st.inFlight &-= 1
                             // Re-check: another appender may have committed a newer sample meanwhile.
                             guard ws.t > st.lastT else { return false }
                             st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
@@ -163,7 +168,12 @@ public struct HeadAppender {
     private func releaseReservations() {
         for i in 0..<pending.count {
             let t = walSamples[i].t
-            pending[i].state.withLock { st in if st.pendingT == t { st.pendingT = .min } }
+            pending[i]._withUnsafeGuaranteedRef { s in
+                s.state.withLock { st in
+                    st.inFlight &-= 1
+                    if st.pendingT == t { st.pendingT = .min }
+                }
+            }
         }
     }
 

@@ -37,6 +37,10 @@ struct SeriesState {
     var logged: Bool
     /// Set when head GC removed the series: a holder of the object must look it up again.
     var removed = false
+    /// Samples appenders have reserved on this series and not yet committed or rolled back.
+    /// Head GC keeps a series while this is non-zero, which is what lets appenders hold it
+    /// unretained in between.
+    var inFlight: UInt32 = 0
     /// Newest committed sample (also the open chunk's encoder state).
     var lastT: Int64 = .min
     var lastV: UInt64 = 0
