@@ -60,6 +60,38 @@ import TSDB
         #expect(StaleNaN.isStale(try f.samples("a_total").first?.1.last?.v ?? 0))
     }
 
+    @Test func bodyFailingMidwayStoresNothingAndStalesTheLastGoodScrape() throws {
+        let f = try Fixture()
+        let c = try Self.config()
+        var p = ScrapeProcessor(target: try Self.target(c), config: c)
+        try Self.store(&p, f.db, "a 1\nb 2\nc 3\n", at: 1000)
+        // The error comes after `a` (and a new series `d`) were read: nothing of this body is stored.
+        #expect(throws: ScrapeFailure.self) { try Self.store(&p, f.db, "a 5\nd 6\nb{ 7\n", at: 2000) }
+        #expect(try f.samples("a").first?.1 == [Sample(t: 1000, v: 1)])
+        #expect(try f.samples("d").isEmpty)
+        // Every series of the last good scrape goes stale, not only those the failed body reached.
+        var app = f.db.appender()
+        p.storeFailure(scrapeTime: 3000, into: &app)
+        for name in ["a", "b", "c"] {
+            let s = try f.samples(name).first?.1 ?? []
+            #expect(s.count == 2 && s.last?.t == 3000 && StaleNaN.isStale(s.last?.v ?? 0), "\(name)")
+        }
+        #expect(try f.samples("d").isEmpty)
+    }
+
+    @Test func reorderedAndRenamedSeriesAreFoundAcrossScrapes() throws {
+        let f = try Fixture()
+        let c = try Self.config()
+        var p = ScrapeProcessor(target: try Self.target(c), config: c)
+        let lines = (0..<200).map { "m{i=\"\($0)\"} \($0)" }
+        try Self.store(&p, f.db, lines.joined(separator: "\n") + "\n", at: 1000)
+        // Reversed order (no series where the cache expects it) plus one new series.
+        let o = try Self.store(&p, f.db, (lines.reversed() + ["m{i=\"new\"} 1"]).joined(separator: "\n") + "\n", at: 2000)
+        #expect(o.seriesAdded == 1 && o.report.appended == 201)
+        #expect(try f.samples("m").count == 201)
+        #expect(try f.samples("m").allSatisfy { $0.1.count == ($0.0["i"] == "new" ? 1 : 2) })
+    }
+
     @Test func honorLabelsAndClashes() throws {
         let f = try Fixture()
         var c = try Self.config()

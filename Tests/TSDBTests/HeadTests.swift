@@ -106,6 +106,25 @@ import Testing
         #expect(try app2.commit().outOfBounds == 1)
     }
 
+    @Test func seriesWithUncommittedSamplesSurviveGC() throws {
+        let head = Head(blockRange: 10_000)
+        var setup = head.appender()
+        setup.append(L(["__name__": "s"]), t: 1000, v: 1)
+        _ = try setup.commit()
+        // A reserves a sample and holds the series; B commits a newer one meanwhile.
+        var a = head.appender()
+        let ref = try #require(a.append(L(["__name__": "s"]), t: 2000, v: 2))
+        var b = head.appender()
+        b.append(L(["__name__": "s"]), t: 3000, v: 3)
+        _ = try b.commit()
+        // Everything is older than the cut, but A still has a sample in flight on the series.
+        head.truncate(before: 10_000)
+        #expect(head.series(ref: ref) != nil)
+        #expect(try a.commit().outOfOrder == 1)
+        head.truncate(before: 10_000)
+        #expect(head.series(ref: ref) == nil)
+    }
+
     @Test func labelValuesAndNames() throws {
         let head = Head()
         var app = head.appender()

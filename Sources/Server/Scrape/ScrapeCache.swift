@@ -10,19 +10,26 @@ import TSDB
 /// Laid out for the way targets behave: they expose the same series in the same order every
 /// time. Entries are kept in first-seen order and their raw texts back to back in one arena, so
 /// a scrape walks both sequentially (the hardware prefetcher keeps up), and the entry after the
-/// last one found is tried before the hash table. An open-addressing table of entry indices
+/// last one found is tried before the hash table; the parser gets it as a hint, and a line that
+/// starts with its text is neither label-parsed nor hashed. An open-addressing table of entry indices
 /// finds the rest by the (already well-mixed) hash of the raw text.
 struct ScrapeCache {
     struct Entry {
         /// Where the raw series text sits in `arena`, to rule out hash collisions.
         var rawOffset: Int
         var rawCount: Int
+        /// What parsing the raw text gave (see `ExpositionSeriesHint`).
+        var labelCount: Int32
+        var labelsHaveEscapes: Bool
+        var openMetrics: Bool
         /// Final labels (after target labels and metric relabeling); nil when relabeling dropped it.
         var labels: Labels?
         /// Head series ref, once known.
         var ref: UInt32?
         /// The head series itself (one lookup less per sample); nil until known or after head GC.
         var series: MemSeries?
+        /// The same, for use without a retain (an atomic per sample); `series` keeps it alive.
+        var unretainedSeries: Unmanaged<MemSeries>?
         /// The scrape generation that last saw this series, and the one before (to undo a failed scrape).
         var seen: UInt64
         var previousSeen: UInt64
@@ -67,6 +74,30 @@ struct ScrapeCache {
         guard let bp = raw.baseAddress, count > 0 else { return count == 0 }
         let offset = entries[e].rawOffset
         return arena.withUnsafeBytes { memcmp($0.baseAddress.unsafelyUnwrapped + offset, bp, count) == 0 }
+    }
+
+    /// Calls `body` with a hint for the entry expected next (nil after the last), valid during the call.
+    func withExpectedHint<R>(_ body: (ExpositionSeriesHint?) throws(ExpositionError) -> R) throws(ExpositionError) -> R {
+        guard hint < entries.count else { return try body(nil) }
+        let e = hint
+        // Through a Result: `withUnsafeBytes` rethrows untyped errors.
+        let result: Result<R, ExpositionError> = arena.withUnsafeBytes { a in
+            do throws(ExpositionError) {
+                return .success(try body(ExpositionSeriesHint(
+                    bytes: UnsafeRawBufferPointer(rebasing: a[entries[e].rawOffset..<entries[e].rawOffset + entries[e].rawCount]),
+                    labelCount: Int(entries[e].labelCount), labelsHaveEscapes: entries[e].labelsHaveEscapes,
+                    openMetrics: entries[e].openMetrics)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The expected entry, after the parser found its series at the start of the line.
+    mutating func takeExpected() -> Int {
+        hint += 1
+        return hint - 1
     }
 
     /// The index of the entry for `raw`, if cached.
@@ -119,33 +150,35 @@ struct ScrapeCache {
     /// Starts loading entry `i`'s head series (see `Prefetch`), a few samples ahead of its append.
     @inline(__always) func prefetchSeries(_ i: Int) {
         entries.withUnsafeBufferPointer { e in
-            if let s = e[i].series { MemSeries.prefetch(Unmanaged.passUnretained(s)) }
+            if let s = e[i].unretainedSeries { MemSeries.prefetch(s) }
         }
     }
 
     /// Appends a sample to entry `i`'s cached head series; false when there is none (or head GC
     /// removed it): then look it up by labels.
     @inline(__always) func append(_ i: Int, t: Int64, v: Double, to app: inout HeadAppender) -> Bool {
-        entries.withUnsafeBufferPointer { e in
-            guard let s = e[i].series else { return false }
-            return (try? app.append(series: s, t: t, v: v)) != nil
-        }
+        guard let u = entries.withUnsafeBufferPointer({ $0[i].unretainedSeries }) else { return false }
+        return u._withUnsafeGuaranteedRef { s in (try? app.append(series: s, t: t, v: v)) != nil }
     }
 
     /// Records the head ref and series of entry `i`.
     mutating func setSeries(_ i: Int, ref: UInt32?, series: MemSeries?) {
         entries[i].ref = ref
         entries[i].series = series
+        entries[i].unretainedSeries = series.map(Unmanaged.passUnretained)
     }
 
     /// Caches a new series seen in this scrape; returns its index.
     @discardableResult
-    mutating func insert(_ raw: UnsafeRawBufferPointer, hash h: UInt64, labels: Labels?, ref: UInt32?) -> Int {
+    mutating func insert(_ sample: ExpositionSample, openMetrics: Bool, hash h: UInt64, labels: Labels?, ref: UInt32?) -> Int {
+        let raw = sample.series
         let i = entries.count
         let offset = arena.count
         arena.append(contentsOf: raw)
         entries.append(Entry(
-            rawOffset: offset, rawCount: raw.count, labels: labels, ref: ref, series: nil,
+            rawOffset: offset, rawCount: raw.count,
+            labelCount: Int32(truncatingIfNeeded: sample.labelCount), labelsHaveEscapes: sample.labelsHaveEscapes, openMetrics: openMetrics,
+            labels: labels, ref: ref, series: nil, unretainedSeries: nil,
             seen: generation, previousSeen: Self.neverSeen, hash: h))
         if (i + 1) * 2 > slots.count { rebuildSlots(capacity: i + 1) } else { place(h, i) }
         hint = i + 1

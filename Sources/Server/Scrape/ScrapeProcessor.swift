@@ -129,12 +129,14 @@ struct ScrapeProcessor {
         // OpenMetrics rejects, and Prometheus scrapes them.
         var parser = ExpositionParser(body, format: format, validation: .compatible)
         do {
-            while let sample = try parser.nextSample() {
+            let om = format == .openMetrics
+            while let sample = try cache.withExpectedHint({ (hint) throws(ExpositionError) in try parser.nextSample(hint: hint) }) {
                 out.scraped += 1
-                let raw = sample.series
-                let h = ScrapeCache.hash(raw)
                 let idx: Int
-                if let i = cache.find(raw, hash: h) {
+                if parser.lastSampleMatchedHint {
+                    idx = cache.takeExpected()
+                    guard cache.markSeen(idx) else { repeated += 1; continue }
+                } else if let i = cache.find(sample.series, hash: ScrapeCache.hash(sample.series)) {
                     idx = i
                     // A series repeated within one body is stored once (the rest are duplicates).
                     guard cache.markSeen(i) else { repeated += 1; continue }
@@ -143,7 +145,7 @@ struct ScrapeProcessor {
                     if let labels, labelLimit > 0, labels.count > labelLimit {
                         throw ScrapeFailure.labelLimit(limit: labelLimit, series: "\(labels)")
                     }
-                    idx = cache.insert(raw, hash: h, labels: labels, ref: nil)
+                    idx = cache.insert(sample, openMetrics: om, hash: ScrapeCache.hash(sample.series), labels: labels, ref: nil)
                     if labels != nil { out.seriesAdded += 1 }
                 }
                 guard cache.isKept(idx) else { continue }

@@ -36,6 +36,10 @@ public struct ExpositionParser {
     @usableFromInline var validator = OpenMetricsValidator()
     /// Bodies of 4 GiB or more are refused (samples hold 32-bit offsets).
     @usableFromInline var tooLarge = false
+    /// The hint of the current `nextSample(hint:)` call.
+    var hint: ExpositionSeriesHint? = nil
+    /// Whether the last sample returned started with the hint's bytes (its series is the hint's).
+    public private(set) var lastSampleMatchedHint = false
 
     /// A parser over `body` (the whole body) in `format`. `body` must outlive the parser and its entries.
     /// `validation` says how strictly OpenMetrics semantics are checked (ignored for Prometheus text).
@@ -69,6 +73,14 @@ public struct ExpositionParser {
         case .sampleLine: return try parseSample()
         case .metadata, .end: return nil
         }
+    }
+
+    /// `nextSample()`, skipping the label-block parse when the line's series is `hint`'s; then
+    /// `lastSampleMatchedHint` is true.
+    public mutating func nextSample(hint: ExpositionSeriesHint?) throws(ExpositionError) -> ExpositionSample? {
+        self.hint = hint?.openMetrics == om ? hint : nil
+        defer { self.hint = nil }
+        return try nextSample()
     }
 
     /// What `advance` stopped at.
@@ -130,9 +142,16 @@ public struct ExpositionParser {
         var labelsEnd = i
         var labelCount = 0
         var escapes = false
+        lastSampleMatchedHint = false
         if i < end && p[i] == UInt8(ascii: "{") {
             labelsStart = i + 1
-            let block = try parseLabelBlock(from: i + 1, owner: start, ownerEnd: nameEnd)
+            let block: (close: Int, count: Int, escapes: Bool)
+            if let h = hint, let close = matchHint(h, start: start, nameEnd: nameEnd) {
+                block = (close, h.labelCount, h.labelsHaveEscapes)
+                lastSampleMatchedHint = true
+            } else {
+                block = try parseLabelBlock(from: i + 1, owner: start, ownerEnd: nameEnd)
+            }
             labelsEnd = block.close
             labelCount = block.count
             escapes = block.escapes
@@ -235,6 +254,19 @@ public struct ExpositionParser {
         pos = i < end ? i + 1 : end
         line += 1
         return sample
+    }
+
+    /// The index of the closing `}` when the line at `start` begins with the hint's bytes (a name,
+    /// `nameEnd` here too, then a label block ending the hint); nil otherwise.
+    @inline(__always)
+    func matchHint(_ h: ExpositionSeriesHint, start: Int, nameEnd: Int) -> Int? {
+        let n = h.bytes.count
+        guard let hb = h.bytes.baseAddress, n > nameEnd - start + 1, n <= end - start,
+              hb.load(fromByteOffset: nameEnd - start, as: UInt8.self) == UInt8(ascii: "{"),
+              hb.load(fromByteOffset: n - 1, as: UInt8.self) == UInt8(ascii: "}"),
+              memcmp(p + start, hb, n) == 0
+        else { return nil }
+        return start + n - 1
     }
 
     /// Parses a label block after its `{`; returns the index of the closing `}`, the pair count and whether
