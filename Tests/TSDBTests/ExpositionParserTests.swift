@@ -99,6 +99,40 @@ enum ExpoConformance {
 struct ExpositionParserTests {
     // MARK: - OpenMetrics conformance suite
 
+    @Test("A series hint skips re-parsing identical label blocks and changes nothing else")
+    func seriesHint() throws {
+        let first = Array("m{a=\"x\",b=\"y\\\"z\"} 1\n".utf8)
+        // Same series; then one whose text only starts like the hint; then a broken label block.
+        let second = Array("m{a=\"x\",b=\"y\\\"z\"} 2 100\nm{a=\"x\",b=\"y\\\"z\",c=\"w\"} 3\nm{a=\"x\" 4\n".utf8)
+        try first.withUnsafeBytes { f in
+            var p1 = ExpositionParser(f, format: .prometheusText)
+            let s1 = try #require(try p1.nextSample())
+            #expect(s1.labelCount == 2 && s1.labelsHaveEscapes)
+            let hint = ExpositionSeriesHint(bytes: s1.series, labelCount: s1.labelCount, labelsHaveEscapes: s1.labelsHaveEscapes, openMetrics: false)
+            try second.withUnsafeBytes { b in
+                var hinted = ExpositionParser(b, format: .prometheusText)
+                var plain = ExpositionParser(b, format: .prometheusText)
+                let h1 = try #require(try hinted.nextSample(hint: hint))
+                let p1 = try #require(try plain.nextSample())
+                #expect(hinted.lastSampleMatchedHint)
+                #expect(h1.labelCount == p1.labelCount && h1.labelsHaveEscapes == p1.labelsHaveEscapes)
+                #expect(Array(h1.series) == Array(p1.series) && h1.value == 2 && h1.timestamp == 100)
+                #expect(try h1.makeLabels() == p1.makeLabels())
+                let h2 = try #require(try hinted.nextSample(hint: hint))
+                #expect(!hinted.lastSampleMatchedHint && h2.labelCount == 3 && h2.value == 3)
+                // The hint never hides an error.
+                #expect(throws: ExpositionError.self) { _ = try hinted.nextSample(hint: hint) }
+            }
+            // A hint from the other format is ignored.
+            try second.withUnsafeBytes { b in
+                var p = ExpositionParser(b, format: .prometheusText)
+                let omHint = ExpositionSeriesHint(bytes: s1.series, labelCount: s1.labelCount, labelsHaveEscapes: true, openMetrics: true)
+                _ = try p.nextSample(hint: omHint)
+                #expect(!p.lastSampleMatchedHint)
+            }
+        }
+    }
+
     @Test("OpenMetrics parser suite: valid cases parse, invalid ones are rejected")
     func openMetricsSuite() throws {
         let fm = FileManager.default

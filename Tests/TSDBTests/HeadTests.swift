@@ -113,7 +113,8 @@ import Testing
         _ = try setup.commit()
         // A reserves a sample and holds the series; B commits a newer one meanwhile.
         var a = head.appender()
-        let ref = try #require(a.append(L(["__name__": "s"]), t: 2000, v: 2))
+        let reserved = a.append(L(["__name__": "s"]), t: 2000, v: 2)
+        let ref = try #require(reserved)
         var b = head.appender()
         b.append(L(["__name__": "s"]), t: 3000, v: 3)
         _ = try b.commit()
