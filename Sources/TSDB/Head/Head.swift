@@ -128,6 +128,14 @@ public final class Head: Sendable {
 
     /// Drops all chunk data before `mint`, removes series left without data whose newest sample
     /// is older than `mint`, and raises the minimum valid time. Returns removed series refs.
+    /// Takes a series GC has marked removed out of the label lookup now (GC does it too, later;
+    /// removal is by identity, so twice is harmless), so an appender that found it removed gets
+    /// a new series on its next lookup instead of the same removed one.
+    func unlinkRemoved(_ s: MemSeries) {
+        let h = s.labels.stableHash
+        hashStripes[hashStripe(h)].withLock { $0.remove(h, s) }
+    }
+
     @discardableResult
     func truncate(before mint: Int64) -> [UInt32] {
         _ = minValidTime.max(mint, ordering: .relaxed)
@@ -137,10 +145,9 @@ public final class Head: Sendable {
         for ms in allSeries() {
             let (gone, d, smin): (Bool, Int, Int64?) = ms.state.withLock { st in
                 let d = st.truncate(before: mint)
-                // Keep series with in-flight appends: an appender holds them (unretained).
-                // Known gap: an appender that looked a series up but has not reserved a sample
-                // yet can still lose that sample to this removal (it then gets an error and
-                // looks the series up again by labels).
+                // Keep series with in-flight appends: an appender holds them (unretained). An
+                // appender that looked a series up but has not reserved yet finds it removed
+                // when it does, and looks it up again.
                 let gone = st.isEmpty && st.inFlight == 0 && st.pendingT <= st.lastT
                 if gone { st.removed = true }
                 return (gone, d, st.minTime)

@@ -35,18 +35,14 @@ public struct HeadAppender {
     /// or nil when the sample was rejected or ignored (counted in `report`).
     @discardableResult
     public mutating func append(_ labels: Labels, t: Int64, v: Double) -> UInt32? {
-        let (s, created) = head.getOrCreate(labels)
-        if created { report.seriesCreated += 1 }
-        return add(s, t, v) ? s.ref : nil
+        let (s, added) = add(labels, t, v)
+        return added ? s.ref : nil
     }
 
     /// Adds a sample for `labels` like `append(_:t:v:)` but returns the series ref even when the
     /// sample itself was rejected (counted in `report`), so a cache can use the ref next time.
     public mutating func seriesRef(_ labels: Labels, t: Int64, v: Double) -> UInt32 {
-        let (s, created) = head.getOrCreate(labels)
-        if created { report.seriesCreated += 1 }
-        _ = add(s, t, v)
-        return s.ref
+        add(labels, t, v).series.ref
     }
 
     /// The series `seriesRef` returned, for callers that cache the object itself (one lookup less
@@ -57,14 +53,14 @@ public struct HeadAppender {
     /// since (look it up again by labels then).
     @discardableResult
     public mutating func append(series s: MemSeries, t: Int64, v: Double) throws(AppendError) -> Bool {
-        try add(s, t, v, checkRemoved: true)
+        try add(s, t, v)
     }
 
     /// Adds a sample for a series ref from an earlier `append` (a scrape cache's fast path).
     @discardableResult
     public mutating func append(ref: UInt32, t: Int64, v: Double) throws(AppendError) -> Bool {
         guard let s = head.series(ref: ref) else { throw .unknownSeriesRef(ref) }
-        return add(s, t, v)
+        return try add(s, t, v)
     }
 
     /// Adds a sample with a floating-point millisecond timestamp, rejecting NaN/Inf timestamps.
@@ -74,16 +70,35 @@ public struct HeadAppender {
         return append(labels, t: t, v: v)
     }
 
-    private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double) -> Bool {
-        // Without the removed check this cannot throw.
-        (try? add(s, t, v, checkRemoved: false)) ?? false
+    /// Adds a sample for `labels`, looking the series up again if head GC removes it between the
+    /// lookup and the reservation (a pending sample must never sit on a removed series: the
+    /// batch holds it unretained). Returns the series and whether the sample was accepted.
+    private mutating func add(_ labels: Labels, _ t: Int64, _ v: Double) -> (series: MemSeries, added: Bool) {
+        var attempt = 0
+        while true {
+            let (s, created) = head.getOrCreate(labels)
+            if created { report.seriesCreated += 1 }
+            do throws(AppendError) {
+                return (s, try add(s, t, v))
+            } catch {
+                // Removed by GC after the lookup: unlinked here, the retry creates a new series.
+                // The bound only guards against a series removed again and again.
+                head.unlinkRemoved(s)
+                attempt += 1
+                if attempt >= 100 {
+                    report.outOfBounds += 1
+                    return (s, false)
+                }
+            }
+        }
     }
 
-    private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double, checkRemoved: Bool) throws(AppendError) -> Bool {
+    /// Reserves a sample on `s`; throws when head GC removed the series.
+    private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double) throws(AppendError) -> Bool {
         if t < head.minValidTime.load(ordering: .relaxed) { report.outOfBounds += 1; return false }
         let bits = v.bitPattern
         let (verdict, needsLog, removed): (SampleVerdict, Bool, Bool) = s.state.withLock { st in
-            if checkRemoved && st.removed { return (.outOfOrder, false, true) }
+            if st.removed { return (.outOfOrder, false, true) }
             let verdict = st.classify(t, bits)
             if case .accept = verdict {
                 st.pendingT = t
