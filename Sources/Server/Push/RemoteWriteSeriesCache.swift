@@ -13,9 +13,9 @@ import TSDB
 /// request reads without any lock: a lock is a fence, and with one per series the lookups'
 /// cache misses would run one after another instead of overlapping. New series go to a small
 /// locked table, merged into a new snapshot once it holds a quarter as many (amortised O(1) per
-/// series) or when a request finds that no series were added since the one before. Emptied whenever head GC removes series (so it holds no removed series for long and
-/// does not grow with churn); a series removed in between fails on append and the caller takes
-/// the label path.
+/// series) or when a request finds that no series were added since the one before. Emptied
+/// whenever head GC removes series (so it holds no removed series for long and does not grow
+/// with churn); a series removed in between fails on append and the caller takes the label path.
 final class RemoteWriteSeriesCache: Sendable {
     /// The seed of the confirming hash; different from `RemoteWriteLabels.hash`'s.
     static let checkSeed: UInt64 = LabelBytesHash.processSeed ^ 0x9e37_79b9_7f4a_7c15

@@ -92,8 +92,9 @@ struct ScrapeProcessor {
         cache.beginScrape()
         pending.removeAll(keepingCapacity: true)
         var out = ScrapeOutcome()
+        let repeated: Int
         do {
-            try parse(body: body, format: format, scrapeTime: scrapeTime, outcome: &out)
+            repeated = try parse(body: body, format: format, scrapeTime: scrapeTime, outcome: &out)
         } catch {
             cache.abortScrape()
             throw error
@@ -116,15 +117,13 @@ struct ScrapeProcessor {
         return out
     }
 
-    /// Samples of the current body whose series came earlier in it (duplicates).
-    private var repeated = 0
-
     /// The first pass of `store`: parses the body, finds or adds each series in the cache and
-    /// collects the samples to append in `pending`; throws on a bad body or a limit.
+    /// collects the samples to append in `pending`; throws on a bad body or a limit. Returns the
+    /// number of samples whose series came earlier in the body (duplicates).
     private mutating func parse(
         body: UnsafeRawBufferPointer, format: ExpositionFormat, scrapeTime: Int64, outcome out: inout ScrapeOutcome
-    ) throws(ScrapeFailure) {
-        repeated = 0
+    ) throws(ScrapeFailure) -> Int {
+        var repeated = 0
         // Compatible checking: client libraries emit negative histogram buckets and quantiles that strict
         // OpenMetrics rejects, and Prometheus scrapes them.
         var parser = ExpositionParser(body, format: format, validation: .compatible)
@@ -133,10 +132,15 @@ struct ScrapeProcessor {
             while let sample = try cache.withExpectedHint({ (hint) throws(ExpositionError) in try parser.nextSample(hint: hint) }) {
                 out.scraped += 1
                 let idx: Int
+                var hash: UInt64 = 0
+                let found: Int?
                 if parser.lastSampleMatchedHint {
-                    idx = cache.takeExpected()
-                    guard cache.markSeen(idx) else { repeated += 1; continue }
-                } else if let i = cache.find(sample.series, hash: ScrapeCache.hash(sample.series)) {
+                    found = cache.takeExpected()
+                } else {
+                    hash = ScrapeCache.hash(sample.series)
+                    found = cache.find(sample.series, hash: hash)
+                }
+                if let i = found {
                     idx = i
                     // A series repeated within one body is stored once (the rest are duplicates).
                     guard cache.markSeen(i) else { repeated += 1; continue }
@@ -145,7 +149,7 @@ struct ScrapeProcessor {
                     if let labels, labelLimit > 0, labels.count > labelLimit {
                         throw ScrapeFailure.labelLimit(limit: labelLimit, series: "\(labels)")
                     }
-                    idx = cache.insert(sample, openMetrics: om, hash: ScrapeCache.hash(sample.series), labels: labels, ref: nil)
+                    idx = cache.insert(sample, openMetrics: om, hash: hash, labels: labels, ref: nil)
                     if labels != nil { out.seriesAdded += 1 }
                 }
                 guard cache.isKept(idx) else { continue }
@@ -159,6 +163,7 @@ struct ScrapeProcessor {
         } catch {
             throw ScrapeFailure.parse("\(error)")
         }
+        return repeated
     }
 
     /// After a failed scrape: stale markers for every series the previous scrape stored.

@@ -25,29 +25,38 @@ public struct RemoteWriteEncoder: Sendable {
     /// Appends one `TimeSeries` with `labels` (written in their sorted order) and `samples`.
     @inlinable public mutating func append(labels: Labels, samples: some Collection<Sample>) {
         labels.pairs.withUnsafeBufferPointer { pairs in
-            // Sizes first: every length prefix must be known before its message is written.
             var labelsSize = 0
             for p in pairs { labelsSize += ProtobufWireWriter.lengthDelimitedSize(Self.labelBodySize(p)) }
-            var samplesSize = 0
-            for s in samples { samplesSize += ProtobufWireWriter.lengthDelimitedSize(Self.sampleBodySize(s)) }
-            let seriesSize = labelsSize + samplesSize
-            let total = ProtobufWireWriter.lengthDelimitedSize(seriesSize)
-
-            let old = storage.count
-            storage.append(contentsOf: repeatElement(0, count: total))
-            storage.withUnsafeMutableBytes { buf in
-                guard let base = buf.baseAddress else { return }
-                var w = ProtobufWireWriter(base + old)
-                w.tag(1, ProtobufWireType.lengthDelimited)
-                w.varint(UInt64(seriesSize))
+            appendSeries(labelFieldsSize: labelsSize, samples: samples) { w in
                 for p in pairs {
                     w.tag(1, ProtobufWireType.lengthDelimited)
                     w.varint(UInt64(Self.labelBodySize(p)))
                     if !p.name.isEmpty { w.string(1, p.name) }
                     if !p.value.isEmpty { w.string(2, p.value) }
                 }
-                w.samples(samples)
             }
+        }
+    }
+
+    /// Writes one `TimeSeries` frame: its tag and length, the label fields (`labelFieldsSize`
+    /// bytes, by `writeLabels`), then `samples`. Sizes come first: every length prefix must be
+    /// known before its message is written.
+    @inlinable mutating func appendSeries(
+        labelFieldsSize: Int, samples: some Collection<Sample>, writeLabels: (inout ProtobufWireWriter) -> Void
+    ) {
+        var samplesSize = 0
+        for s in samples { samplesSize += ProtobufWireWriter.lengthDelimitedSize(Self.sampleBodySize(s)) }
+        let seriesSize = labelFieldsSize + samplesSize
+        let total = ProtobufWireWriter.lengthDelimitedSize(seriesSize)
+        let old = storage.count
+        storage.append(contentsOf: repeatElement(0, count: total))
+        storage.withUnsafeMutableBytes { buf in
+            guard let base = buf.baseAddress else { return }
+            var w = ProtobufWireWriter(base + old)
+            w.tag(1, ProtobufWireType.lengthDelimited)
+            w.varint(UInt64(seriesSize))
+            writeLabels(&w)
+            w.samples(samples)
         }
         count += 1
     }
@@ -66,21 +75,7 @@ public struct RemoteWriteEncoder: Sendable {
     /// Appends one `TimeSeries` whose label fields are `labelFields` (from `encodedLabelFields`)
     /// and `samples`: a copy and the samples, no per-label work.
     @inlinable public mutating func append(labelFields: [UInt8], samples: some Collection<Sample>) {
-        var samplesSize = 0
-        for s in samples { samplesSize += ProtobufWireWriter.lengthDelimitedSize(Self.sampleBodySize(s)) }
-        let seriesSize = labelFields.count + samplesSize
-        let total = ProtobufWireWriter.lengthDelimitedSize(seriesSize)
-        let old = storage.count
-        storage.append(contentsOf: repeatElement(0, count: total))
-        storage.withUnsafeMutableBytes { buf in
-            guard let base = buf.baseAddress else { return }
-            var w = ProtobufWireWriter(base + old)
-            w.tag(1, ProtobufWireType.lengthDelimited)
-            w.varint(UInt64(seriesSize))
-            labelFields.withUnsafeBytes { w.bytes($0) }
-            w.samples(samples)
-        }
-        count += 1
+        appendSeries(labelFieldsSize: labelFields.count, samples: samples) { w in labelFields.withUnsafeBytes { w.bytes($0) } }
     }
 
     @inlinable @inline(__always) static func labelBodySize(_ l: Label) -> Int {

@@ -28,12 +28,9 @@ struct RemoteWriteKnownLabelSets: Sendable {
     /// 0 marks an empty slot, so hash 0 is stored as 1.
     @inline(__always) private static func key(_ hash: UInt64) -> UInt64 { hash == 0 ? 1 : hash }
 
-    /// True when `hash` was inserted and not yet evicted.
-    @inline(__always) func contains(_ hash: UInt64) -> Bool {
-        guard !slots.isEmpty else { return false }
-        let k = Self.key(hash)
-        let i = Int(truncatingIfNeeded: hash >> 32) & (slots.count - 2)
-        return slots.withUnsafeBufferPointer { s in s[i] == k || s[i + 1] == k }
+    /// The first slot of `hash`'s pair in a table of `count` slots (a power of two).
+    @inline(__always) private static func pair(_ hash: UInt64, _ count: Int) -> Int {
+        Int(truncatingIfNeeded: hash >> 32) & (count - 2)
     }
 
     /// Marks the records whose label spans are not known (or are interleaved, never remembered)
@@ -46,11 +43,10 @@ struct RemoteWriteKnownLabelSets: Sendable {
                 for i in records.indices { records[i].needsValidation = true }
                 return records.count
             }
-            let mask = s.count - 2
-            for r in records { Prefetch.read(b + (Int(truncatingIfNeeded: r.labelHash >> 32) & mask)) }
+            for r in records { Prefetch.read(b + Self.pair(r.labelHash, s.count)) }
             for i in records.indices {
                 let k = Self.key(records[i].labelHash)
-                let slot = Int(truncatingIfNeeded: records[i].labelHash >> 32) & mask
+                let slot = Self.pair(records[i].labelHash, s.count)
                 if records[i].labelsInterleaved || (s[slot] != k && s[slot + 1] != k) {
                     records[i].needsValidation = true
                     unknown += 1
@@ -64,7 +60,7 @@ struct RemoteWriteKnownLabelSets: Sendable {
     @inline(__always) mutating func insert(_ hash: UInt64) {
         guard !slots.isEmpty else { return }
         let k = Self.key(hash)
-        let i = Int(truncatingIfNeeded: hash >> 32) & (slots.count - 2)
+        let i = Self.pair(hash, slots.count)
         slots.withUnsafeMutableBufferPointer { s in
             s[i + 1] = s[i]
             s[i] = k
