@@ -21,11 +21,11 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CPrefetch"),
+        .target(name: "CCPUHints"),
         .target(
             name: "TSDB",
             dependencies: [
-                "CZstd", "CLZ4", "CSnappy", "CPrefetch",
+                "CZstd", "CLZ4", "CSnappy", "CCPUHints",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -108,7 +108,7 @@ struct ExpositionParserTests {
             var p1 = ExpositionParser(f, format: .prometheusText)
             let s1 = try #require(try p1.nextSample())
             #expect(s1.labelCount == 2 && s1.labelsHaveEscapes)
-            let hint = ExpositionSeriesHint(bytes: s1.series, labelCount: s1.labelCount, labelsHaveEscapes: s1.labelsHaveEscapes, openMetrics: false)
+            let hint = ExpositionSeriesHint(bytes: s1.series, nameLength: s1.metricNameBytes.count, labelCount: s1.labelCount, labelsHaveEscapes: s1.labelsHaveEscapes, openMetrics: false)
             try second.withUnsafeBytes { b in
                 var hinted = ExpositionParser(b, format: .prometheusText)
                 var plain = ExpositionParser(b, format: .prometheusText)
@@ -126,7 +126,7 @@ struct ExpositionParserTests {
             // A hint from the other format is ignored.
             try second.withUnsafeBytes { b in
                 var p = ExpositionParser(b, format: .prometheusText)
-                let omHint = ExpositionSeriesHint(bytes: s1.series, labelCount: s1.labelCount, labelsHaveEscapes: true, openMetrics: true)
+                let omHint = ExpositionSeriesHint(bytes: s1.series, nameLength: s1.metricNameBytes.count, labelCount: s1.labelCount, labelsHaveEscapes: true, openMetrics: true)
                 _ = try p.nextSample(hint: omHint)
                 #expect(!p.lastSampleMatchedHint)
             }

@@ -19,6 +19,8 @@ struct ScrapeCache {
         var rawOffset: Int
         var rawCount: Int
         /// What parsing the raw text gave (see `ExpositionSeriesHint`).
+        var nameLength: Int32
+        /// What parsing the raw text gave (see `ExpositionSeriesHint`).
         var labelCount: Int32
         var labelsHaveEscapes: Bool
         var openMetrics: Bool
@@ -85,7 +87,7 @@ struct ScrapeCache {
             do throws(ExpositionError) {
                 return .success(try body(ExpositionSeriesHint(
                     bytes: UnsafeRawBufferPointer(rebasing: a[entries[e].rawOffset..<entries[e].rawOffset + entries[e].rawCount]),
-                    labelCount: Int(entries[e].labelCount), labelsHaveEscapes: entries[e].labelsHaveEscapes,
+                    nameLength: Int(entries[e].nameLength), labelCount: Int(entries[e].labelCount), labelsHaveEscapes: entries[e].labelsHaveEscapes,
                     openMetrics: entries[e].openMetrics)))
             } catch {
                 return .failure(error)
@@ -176,7 +178,7 @@ struct ScrapeCache {
         let offset = arena.count
         arena.append(contentsOf: raw)
         entries.append(Entry(
-            rawOffset: offset, rawCount: raw.count,
+            rawOffset: offset, rawCount: raw.count, nameLength: Int32(truncatingIfNeeded: sample.metricNameBytes.count),
             labelCount: Int32(truncatingIfNeeded: sample.labelCount), labelsHaveEscapes: sample.labelsHaveEscapes, openMetrics: openMetrics,
             labels: labels, ref: ref, series: nil, unretainedSeries: nil,
             seen: generation, previousSeen: Self.neverSeen, hash: h))

@@ -61,6 +61,9 @@ final class ScrapeLoop: Sendable {
         for b in (target.url + "\(target.labels)").utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         let offset = Int64(h % UInt64(interval))
         var tick = alignDown(nowMs() - offset, interval) + offset + interval
+        // Kept between scrapes: a large body then costs one copy, without a fresh allocation
+        // that grows (and copies) step by step.
+        var body = ByteBuffer()
         while !Task.isCancelled {
             let wait = tick - nowMs()
             if wait > 0 {
@@ -72,7 +75,7 @@ final class ScrapeLoop: Sendable {
             var outcome = ScrapeOutcome()
             var failure: String?
             do {
-                let (body, contentType) = try await fetch(target: target, config: config, client: client)
+                let contentType = try await fetch(target: target, config: config, client: client, into: &body)
                 var app = db.appender()
                 outcome = try body.withUnsafeReadableBytes { buf throws(ScrapeFailure) in
                     try proc.store(body: buf, format: ExpositionFormat(contentType: contentType), scrapeTime: ts, into: &app)
@@ -111,7 +114,8 @@ final class ScrapeLoop: Sendable {
         proc.storeTargetGone(at: nowMs(), into: &app)
     }
 
-    private static func fetch(target: ScrapeTarget, config: ScrapeConfig, client: HTTPClient) async throws -> (ByteBuffer, String) {
+    /// Fetches the target's body into `body` (cleared first); returns the response's content type.
+    private static func fetch(target: ScrapeTarget, config: ScrapeConfig, client: HTTPClient, into body: inout ByteBuffer) async throws -> String {
         var req = HTTPClientRequest(url: target.url)
         req.headers.add(name: "Accept", value: accept)
         req.headers.add(name: "Accept-Encoding", value: "gzip")
@@ -128,14 +132,20 @@ final class ScrapeLoop: Sendable {
             throw ScrapeFailure.http("server returned HTTP status \(resp.status.code) \(resp.status.reasonPhrase)")
         }
         let limit = config.bodySizeLimit > 0 ? Int(config.bodySizeLimit) : defaultBodyLimit
-        let body: ByteBuffer
+        body.clear()
+        if let length = resp.headers.first(name: "Content-Length").flatMap(Int.init), length > body.capacity, length <= limit {
+            body.reserveCapacity(length)
+        }
         do {
-            body = try await resp.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw ScrapeFailure.bodySizeLimit(limit: Int64(limit))
+            for try await chunk in resp.body {
+                guard body.readableBytes + chunk.readableBytes <= limit else { throw ScrapeFailure.bodySizeLimit(limit: Int64(limit)) }
+                body.writeImmutableBuffer(chunk)
+            }
+        } catch let f as ScrapeFailure {
+            throw f
         } catch {
             throw ScrapeFailure.http("reading the body: \(error)")
         }
-        return (body, resp.headers.first(name: "Content-Type") ?? "text/plain")
+        return resp.headers.first(name: "Content-Type") ?? "text/plain"
     }
 }

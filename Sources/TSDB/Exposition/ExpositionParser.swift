@@ -133,29 +133,37 @@ public struct ExpositionParser {
         var i = pos
         // Prometheus text also takes a series without a name before the brace (`{__name__="up"} 1`).
         let braceFirst = !om && p[i] == UInt8(ascii: "{")
-        guard ExpositionByteClass.isMetricNameStart(p[i]) || braceFirst else {
-            throw fail("expected a metric name\(om ? "" : " or '#'") at the start of the line, got \(describe(i))")
-        }
-        i = ExpositionByteClass.skipName(p, i, end, colon: true)
-        let nameEnd = i
-        var labelsStart = i
-        var labelsEnd = i
+        let nameEnd: Int
+        var labelsStart: Int
+        var labelsEnd: Int
         var labelCount = 0
         var escapes = false
-        lastSampleMatchedHint = false
-        if i < end && p[i] == UInt8(ascii: "{") {
-            labelsStart = i + 1
-            let block: (close: Int, count: Int, escapes: Bool)
-            if let h = hint, let close = matchHint(h, start: start, nameEnd: nameEnd) {
-                block = (close, h.labelCount, h.labelsHaveEscapes)
-                lastSampleMatchedHint = true
-            } else {
-                block = try parseLabelBlock(from: i + 1, owner: start, ownerEnd: nameEnd)
+        if let h = hint, let close = matchHint(h, start: start) {
+            // The same bytes parse the same way: the name and label block are the hint's.
+            nameEnd = start + h.nameLength
+            labelsStart = nameEnd + 1
+            labelsEnd = close
+            labelCount = h.labelCount
+            escapes = h.labelsHaveEscapes
+            lastSampleMatchedHint = true
+            i = close + 1
+        } else {
+            lastSampleMatchedHint = false
+            guard ExpositionByteClass.isMetricNameStart(p[i]) || braceFirst else {
+                throw fail("expected a metric name\(om ? "" : " or '#'") at the start of the line, got \(describe(i))")
             }
-            labelsEnd = block.close
-            labelCount = block.count
-            escapes = block.escapes
-            i = block.close + 1
+            i = ExpositionByteClass.skipName(p, i, end, colon: true)
+            nameEnd = i
+            labelsStart = i
+            labelsEnd = i
+            if i < end && p[i] == UInt8(ascii: "{") {
+                labelsStart = i + 1
+                let block = try parseLabelBlock(from: i + 1, owner: start, ownerEnd: nameEnd)
+                labelsEnd = block.close
+                labelCount = block.count
+                escapes = block.escapes
+                i = block.close + 1
+            }
         }
         let seriesEnd = i
 
@@ -256,13 +264,13 @@ public struct ExpositionParser {
         return sample
     }
 
-    /// The index of the closing `}` when the line at `start` begins with the hint's bytes (a name,
-    /// `nameEnd` here too, then a label block ending the hint); nil otherwise.
+    /// The index of the closing `}` when the line at `start` begins with the hint's bytes (a name
+    /// of the hint's length, then a label block ending the hint); nil otherwise.
     @inline(__always)
-    func matchHint(_ h: ExpositionSeriesHint, start: Int, nameEnd: Int) -> Int? {
+    func matchHint(_ h: ExpositionSeriesHint, start: Int) -> Int? {
         let n = h.bytes.count
-        guard let hb = h.bytes.baseAddress, n > nameEnd - start + 1, n <= end - start,
-              hb.load(fromByteOffset: nameEnd - start, as: UInt8.self) == UInt8(ascii: "{"),
+        guard let hb = h.bytes.baseAddress, h.nameLength >= 0, n >= h.nameLength + 2, n <= end - start,
+              hb.load(fromByteOffset: h.nameLength, as: UInt8.self) == UInt8(ascii: "{"),
               hb.load(fromByteOffset: n - 1, as: UInt8.self) == UInt8(ascii: "}"),
               memcmp(p + start, hb, n) == 0
         else { return nil }

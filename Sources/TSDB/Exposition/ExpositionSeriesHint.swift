@@ -4,6 +4,8 @@
 public struct ExpositionSeriesHint {
     /// The series text: metric name and label block, exactly as an earlier sample's `series`.
     public let bytes: UnsafeRawBufferPointer
+    /// Length of the metric name at its start (`metricNameBytes.count` of that sample).
+    public let nameLength: Int
     /// That sample's `labelCount` and `labelsHaveEscapes`.
     public let labelCount: Int
     public let labelsHaveEscapes: Bool
@@ -11,8 +13,9 @@ public struct ExpositionSeriesHint {
     public let openMetrics: Bool
 
     /// A hint from what parsing `bytes` gave before.
-    public init(bytes: UnsafeRawBufferPointer, labelCount: Int, labelsHaveEscapes: Bool, openMetrics: Bool) {
+    public init(bytes: UnsafeRawBufferPointer, nameLength: Int, labelCount: Int, labelsHaveEscapes: Bool, openMetrics: Bool) {
         self.bytes = bytes
+        self.nameLength = nameLength
         self.labelCount = labelCount
         self.labelsHaveEscapes = labelsHaveEscapes
         self.openMetrics = openMetrics

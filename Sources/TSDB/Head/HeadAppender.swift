@@ -16,6 +16,9 @@ public struct HeadAppender {
     /// removing them until commit or rollback (a retain and release per sample cost more).
     private var pending: [Unmanaged<MemSeries>] = []
     private var walSamples: [WALSample] = []
+    /// Per pending sample, its open chunk's lines (nil: the series has none yet), prefetched a few
+    /// samples ahead in `commit`: on a large batch they left the cache since the reservation.
+    private var chunkLines: [ChunkTouchAddresses?] = []
     private var unlogged: [MemSeries] = []
     /// Counts for the batch being built.
     public private(set) var report = AppendReport()
@@ -29,6 +32,7 @@ public struct HeadAppender {
     public mutating func reserveCapacity(_ samples: Int) {
         pending.reserveCapacity(pending.count + samples)
         walSamples.reserveCapacity(walSamples.count + samples)
+        chunkLines.reserveCapacity(chunkLines.count + samples)
     }
 
     /// Adds a sample for `labels` (validated by `Labels`); returns the series ref for `append(ref:)`,
@@ -97,22 +101,22 @@ public struct HeadAppender {
     private mutating func add(_ s: MemSeries, _ t: Int64, _ v: Double) throws(AppendError) -> Bool {
         if t < head.minValidTime.load(ordering: .relaxed) { report.outOfBounds += 1; return false }
         let bits = v.bitPattern
-        let (verdict, needsLog, removed): (SampleVerdict, Bool, Bool) = s.state.withLock { st in
-            if st.removed { return (.outOfOrder, false, true) }
+        let (verdict, needsLog, removed, lines): (SampleVerdict, Bool, Bool, ChunkTouchAddresses?) = s.state.withLock { st in
+            if st.removed { return (.outOfOrder, false, true, nil) }
             let verdict = st.classify(t, bits)
             if case .accept = verdict {
                 st.pendingT = t
                 st.pendingV = bits
                 st.inFlight &+= 1
-                st.open?.prefetch()
             }
-            return (verdict, !st.logged, false)
+            return (verdict, !st.logged, false, st.open?.touchAddresses)
         }
         if removed { throw .unknownSeriesRef(s.ref) }
         switch verdict {
         case .accept:
             pending.append(Unmanaged.passUnretained(s))
             walSamples.append(WALSample(ref: UInt64(s.ref), t: t, v: v))
+            chunkLines.append(lines)
             if needsLog { unlogged.append(s) }
             return true
         case .duplicateIgnored: report.duplicatesIgnored += 1
@@ -147,9 +151,14 @@ public struct HeadAppender {
         let spc = head.samplesPerChunk, br = head.blockRange
         pending.withUnsafeBufferPointer { pending in
             walSamples.withUnsafeBufferPointer { walSamples in
+                chunkLines.withUnsafeBufferPointer { chunkLines in
                 for i in 0..<pending.count {
-                    // The next series' lock word: the pass before touched many others since.
-                    if i + 8 < pending.count { MemSeries.prefetch(pending[i + 8]) }
+                    // The series objects and chunk bytes ahead: the pass before touched many
+                    // others since, so each would otherwise be a cache miss waited for here.
+                    if i + 8 < pending.count {
+                        MemSeries.prefetch(pending[i + 8])
+                        chunkLines[i + 8]?.prefetch()
+                    }
                     let ws = walSamples[i]
                     let stored: Bool = pending[i]._withUnsafeGuaranteedRef { s in
                         s.state.withLock { st in
@@ -165,6 +174,7 @@ public struct HeadAppender {
                         if ws.t < minT { minT = ws.t }
                         if ws.t > maxT { maxT = ws.t }
                     }
+                }
                 }
             }
         }
@@ -195,6 +205,7 @@ public struct HeadAppender {
     private mutating func reset() {
         pending.removeAll(keepingCapacity: true)
         walSamples.removeAll(keepingCapacity: true)
+        chunkLines.removeAll(keepingCapacity: true)
         unlogged.removeAll(keepingCapacity: true)
         report = AppendReport()
     }

@@ -6,12 +6,12 @@ public final class MemSeries: Sendable {
     public let ref: UInt32
     /// The series' labels (strings interned).
     public let labels: Labels
-    let state: Mutex<SeriesState>
+    let state: SpinMutex<SeriesState>
 
     init(ref: UInt32, labels: Labels, logged: Bool) {
         self.ref = ref
         self.labels = labels
-        self.state = Mutex(SeriesState(logged: logged))
+        self.state = SpinMutex(SeriesState(logged: logged))
     }
 
     /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.

@@ -36,13 +36,11 @@ struct OpenHeadChunk: Sendable {
     /// Encoded size in bytes.
     var byteCount: Int { (Int(bitPosition) &+ 7) &>> 3 }
 
-    /// Starts loading the buffer's header and write position (see `Prefetch`): an appender
-    /// reserving a sample calls it so the commit that follows does not wait on memory.
-    @inline(__always) func prefetch() {
-        storage.withBase { b in
-            Prefetch.read(b - 16)
-            Prefetch.read(b + Int(bitPosition &>> 3))
-        }
+    /// Where an append will touch memory: the buffer's header and its write position. An appender
+    /// notes it when reserving a sample and prefetches it just before the commit (see `Prefetch`);
+    /// a stale address is harmless there, as a prefetch never faults.
+    @inline(__always) var touchAddresses: ChunkTouchAddresses {
+        storage.withBase { b in ChunkTouchAddresses(header: b - 16, write: b + Int(bitPosition &>> 3)) }
     }
 
     /// Appends a sample newer than `lastT`; `lastT`/`lastBits` are the previous sample's (any

@@ -1,4 +1,4 @@
-import CPrefetch
+import CCPUHints
 
 /// Cache-line prefetch hints, for batched lookups whose misses should overlap.
 public enum Prefetch {
@@ -12,5 +12,17 @@ extension MemSeries {
         let p = UnsafeRawPointer(s.toOpaque())
         Prefetch.read(p)
         Prefetch.read(p + 64)
+    }
+}
+
+/// The two cache lines an open chunk append touches, captured while its series was locked; only
+/// ever passed to `Prefetch.read`, never dereferenced.
+struct ChunkTouchAddresses {
+    let header: UnsafeRawPointer
+    let write: UnsafeRawPointer
+
+    @inline(__always) func prefetch() {
+        Prefetch.read(header)
+        Prefetch.read(write)
     }
 }

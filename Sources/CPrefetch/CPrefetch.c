@@ -1,2 +1,0 @@
-// The header holds the only function (inline); SwiftPM needs a source file for a C target.
-#include "CPrefetch.h"
