@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import TSDB
 
 /// Health of a target as the last scrape left it (for logs, self-metrics and the targets API).
@@ -114,38 +115,27 @@ final class ScrapeLoop: Sendable {
         proc.storeTargetGone(at: nowMs(), into: &app)
     }
 
-    /// Fetches the target's body into `body` (cleared first); returns the response's content type.
+    /// Fetches the target's body into `body` (its storage reused); returns the response's content type.
     private static func fetch(target: ScrapeTarget, config: ScrapeConfig, client: HTTPClient, into body: inout ByteBuffer) async throws -> String {
-        var req = HTTPClientRequest(url: target.url)
-        req.headers.add(name: "Accept", value: accept)
-        req.headers.add(name: "Accept-Encoding", value: "gzip")
-        req.headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
-        req.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(Double(target.timeoutMs) / 1000))
-        if let auth = config.auth { req.headers.add(name: "Authorization", value: auth.headerValue) }
-        let resp: HTTPClientResponse
-        do {
-            resp = try await client.execute(req, deadline: .now() + .milliseconds(target.timeoutMs))
-        } catch {
-            throw ScrapeFailure.http("\(error)")
-        }
-        guard resp.status == .ok else {
-            throw ScrapeFailure.http("server returned HTTP status \(resp.status.code) \(resp.status.reasonPhrase)")
-        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: accept)
+        headers.add(name: "Accept-Encoding", value: "gzip")
+        headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
+        headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(Double(target.timeoutMs) / 1000))
+        if let auth = config.auth { headers.add(name: "Authorization", value: auth.headerValue) }
         let limit = config.bodySizeLimit > 0 ? Int(config.bodySizeLimit) : defaultBodyLimit
-        body.clear()
-        if let length = resp.headers.first(name: "Content-Length").flatMap(Int.init), length > body.capacity, length <= limit {
-            body.reserveCapacity(length)
-        }
+        let collector = ScrapeBodyCollector(reusing: body, limit: limit)
+        // The collector holds the only reference while the request runs.
+        body = ByteBuffer()
         do {
-            for try await chunk in resp.body {
-                guard body.readableBytes + chunk.readableBytes <= limit else { throw ScrapeFailure.bodySizeLimit(limit: Int64(limit)) }
-                body.writeImmutableBuffer(chunk)
-            }
+            let req = try HTTPClient.Request(url: target.url, method: .GET, headers: headers)
+            let result = try await client.execute(request: req, delegate: collector, deadline: .now() + .milliseconds(target.timeoutMs)).get()
+            body = result.body
+            return result.contentType
         } catch let f as ScrapeFailure {
             throw f
         } catch {
-            throw ScrapeFailure.http("reading the body: \(error)")
+            throw ScrapeFailure.http("\(error)")
         }
-        return resp.headers.first(name: "Content-Type") ?? "text/plain"
     }
 }

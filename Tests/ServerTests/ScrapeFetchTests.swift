@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Testing
+import TSDB
+@testable import Server
+
+/// A scrape loop against a real HTTP server on loopback: what each kind of response leaves in
+/// the target's health and in the database.
+@Suite(.serialized) struct ScrapeFetchTests {
+    /// Serves `/ok`, `/big` (64 KiB), `/fail` (HTTP 503) until the returned task is cancelled.
+    static func startTarget() async throws -> (port: Int, task: Task<Void, Error>) {
+        let router = Router()
+        router.get("ok") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: "m{a=\"1\"} 1\nm{a=\"2\"} 2\n")))
+        }
+        router.get("big") { _, _ in
+            var text = ""
+            for i in 0..<2_000 { text += "big_metric{i=\"\(i)\",pad=\"xxxxxxxxxxxxxx\"} \(i)\n" }
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("fail") { _, _ in Response(status: .serviceUnavailable) }
+        let (stream, cont) = AsyncStream.makeStream(of: Int.self)
+        var quiet = Logger(label: "target")
+        quiet.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { ch in cont.yield(ch.localAddress?.port ?? 0) },
+                              logger: quiet)
+        let task = Task { try await app.runService() }
+        var it = stream.makeAsyncIterator()
+        let port = try #require(await it.next())
+        return (port, task)
+    }
+
+    /// Scrapes `path` until the first scrape finished; returns the health it left.
+    static func scrapeOnce(port: Int, path: String, extra: String, db: DB, client: HTTPClient) async throws -> TargetHealth {
+        let (c, _) = try PrometheusConfigLoader.parse("""
+            scrape_configs:
+              - job_name: t
+                scrape_interval: 1s
+                metrics_path: \(path)
+            \(extra)
+            """, baseDirectory: ".")
+        let config = c.scrapeConfigs[0]
+        let target = try ScrapeTarget.make(group: TargetGroup(targets: ["127.0.0.1:\(port)"], labels: [], source: "test"), config: config)[0]
+        var quiet = Logger(label: "scrape")
+        quiet.logLevel = .critical
+        let loop = ScrapeLoop(target: target, config: config, db: db, client: client, metrics: ScrapeMetrics(), logger: quiet)
+        let deadline = Date().addingTimeInterval(10)
+        while loop.health.withLock({ $0.up }) == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        await loop.stop(markStale: false)
+        return loop.health.withLock { $0 }
+    }
+
+    @Test func okLimitAndErrorStatus() async throws {
+        let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try DB.open(directory: dir)
+        defer { try? db.close() }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let (port, server) = try await Self.startTarget()
+        defer { server.cancel() }
+
+        let ok = try await Self.scrapeOnce(port: port, path: "/ok", extra: "", db: db, client: client)
+        #expect(ok.up == true && ok.lastSamples == 2, "\(ok)")
+        let big = try await Self.scrapeOnce(port: port, path: "/big", extra: "    body_size_limit: 10KB", db: db, client: client)
+        #expect(big.up == false)
+        #expect(big.lastError?.contains("body_size_limit") == true || big.lastError?.contains("10240") == true, "\(big.lastError ?? "nil")")
+        let bigAllowed = try await Self.scrapeOnce(port: port, path: "/big", extra: "", db: db, client: client)
+        #expect(bigAllowed.up == true && bigAllowed.lastSamples == 2_000)
+        let fail = try await Self.scrapeOnce(port: port, path: "/fail", extra: "", db: db, client: client)
+        #expect(fail.up == false && fail.lastError?.contains("503") == true, "\(fail.lastError ?? "nil")")
+
+        // Nothing of the over-limit body was stored; the allowed one was, whole.
+        let q = db.querier(mint: .min, maxt: .max)
+        #expect(q.select(try SeriesSelector.parse("m")).count == 2)
+        #expect(q.select(try SeriesSelector.parse("big_metric")).count == 2_000)
+        try await client.shutdown()
+    }
+}
