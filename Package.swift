@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TSDB", targets: ["TSDB"]),
+        .library(name: "RuleEval", targets: ["RuleEval"]),
         .executable(name: "tidemark", targets: ["Server"]),
         .executable(name: "tidemark-bench", targets: ["Bench"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "RuleEval", dependencies: ["TSDB"]),
         .executableTarget(
             name: "Server",
             dependencies: [
@@ -48,6 +50,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
+        .testTarget(name: "RuleEvalTests", dependencies: ["RuleEval", "TSDB"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TSDB", "CZlib"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TSDB", "Bench", "Server"]),
     ],

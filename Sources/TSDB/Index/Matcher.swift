@@ -1,6 +1,6 @@
 /// A label matcher with Prometheus semantics: regexes are fully anchored and `.` matches newlines;
 /// a matcher that matches "" also selects series that lack the label.
-public struct Matcher: Sendable, CustomStringConvertible {
+public struct Matcher: Sendable, Equatable, CustomStringConvertible {
     /// The four matcher kinds of PromQL.
     public enum Kind: String, Sendable { case equal = "=", notEqual = "!=", regex = "=~", notRegex = "!~" }
 
@@ -39,6 +39,9 @@ public struct Matcher: Sendable, CustomStringConvertible {
         case .notRegex: return !(regex?.matches(v) ?? false)
         }
     }
+
+    /// Same kind, name and value (the compiled regex follows from them).
+    public static func == (a: Matcher, b: Matcher) -> Bool { a.kind == b.kind && a.name == b.name && a.value == b.value }
 
     /// True when an absent label (value "") satisfies the matcher.
     public var matchesEmpty: Bool { matches("") }

@@ -1,0 +1,208 @@
+import Foundation
+
+/// Splits a PromQL query into tokens. Works on the UTF-8 bytes; positions are byte offsets.
+struct Lexer {
+    private let b: [UInt8]
+    private var i = 0
+
+    init(_ query: String) { b = Array(query.utf8) }
+
+    /// All tokens, ending with `.eof`.
+    static func tokens(_ query: String) throws(PromQLParseError) -> [Token] {
+        var l = Lexer(query)
+        var out: [Token] = []
+        while true {
+            let t = try l.next(query)
+            out.append(t)
+            if t.kind == .eof { return out }
+        }
+    }
+
+    private func peek(_ k: Int = 0) -> UInt8? { i + k < b.count ? b[i + k] : nil }
+
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a || c == 0x5f }
+    static func isNameChar(_ c: UInt8) -> Bool { isAlpha(c) || isDigit(c) || c == 0x3a }
+
+    private mutating func next(_ query: String) throws(PromQLParseError) -> Token {
+        // Blanks and comments.
+        while let c = peek() {
+            if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d { i += 1; continue }
+            if c == UInt8(ascii: "#") {
+                while let d = peek(), d != 0x0a { i += 1 }
+                continue
+            }
+            break
+        }
+        let start = i
+        guard let c = peek() else { return Token(kind: .eof, offset: i) }
+        func tok(_ k: Token.Kind, _ n: Int) -> Token { i += n; return Token(kind: k, offset: start) }
+        switch c {
+        case UInt8(ascii: "("): return tok(.leftParen, 1)
+        case UInt8(ascii: ")"): return tok(.rightParen, 1)
+        case UInt8(ascii: "{"): return tok(.leftBrace, 1)
+        case UInt8(ascii: "}"): return tok(.rightBrace, 1)
+        case UInt8(ascii: "["): return tok(.leftBracket, 1)
+        case UInt8(ascii: "]"): return tok(.rightBracket, 1)
+        case UInt8(ascii: ","): return tok(.comma, 1)
+        case UInt8(ascii: ":"):
+            // A name may start with a colon (`:foo`); a lone colon separates a subquery's range and step.
+            if let d = peek(1), Self.isNameChar(d), !Self.isDigit(d) { return lexIdentifier(start) }
+            return tok(.colon, 1)
+        case UInt8(ascii: "@"): return tok(.at, 1)
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "^"):
+            return tok(.op(String(UnicodeScalar(c))), 1)
+        case UInt8(ascii: "="):
+            if peek(1) == UInt8(ascii: "=") { return tok(.op("=="), 2) }
+            if peek(1) == UInt8(ascii: "~") { return tok(.op("=~"), 2) }
+            return tok(.op("="), 1)
+        case UInt8(ascii: "!"):
+            if peek(1) == UInt8(ascii: "=") { return tok(.op("!="), 2) }
+            if peek(1) == UInt8(ascii: "~") { return tok(.op("!~"), 2) }
+            throw PromQLParseError(query, start, "unexpected character after '!': expected '!=' or '!~'")
+        case UInt8(ascii: ">"), UInt8(ascii: "<"):
+            if peek(1) == UInt8(ascii: "=") { return tok(.op(String(UnicodeScalar(c)) + "="), 2) }
+            return tok(.op(String(UnicodeScalar(c))), 1)
+        case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
+            return try lexString(query, start)
+        default:
+            if Self.isDigit(c) || (c == UInt8(ascii: ".") && peek(1).map(Self.isDigit) == true) {
+                return try lexNumberOrDuration(query, start)
+            }
+            if Self.isAlpha(c) { return lexIdentifier(start) }
+            let scalar = String(decoding: b[start..<min(b.count, start + 4)], as: UTF8.self).first.map(String.init) ?? "?"
+            throw PromQLParseError(query, start, "unexpected character \"\(scalar)\"")
+        }
+    }
+
+    private mutating func lexIdentifier(_ start: Int) -> Token {
+        while let c = peek(), Self.isNameChar(c) { i += 1 }
+        return Token(kind: .identifier(String(decoding: b[start..<i], as: UTF8.self)), offset: start)
+    }
+
+    private mutating func lexNumberOrDuration(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
+        // Hex integer.
+        if peek() == UInt8(ascii: "0"), let x = peek(1), x | 0x20 == UInt8(ascii: "x") {
+            i += 2
+            let digitsStart = i
+            while let c = peek(), Self.isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { i += 1 }
+            guard i > digitsStart, let v = UInt64(String(decoding: b[digitsStart..<i], as: UTF8.self), radix: 16) else {
+                throw PromQLParseError(query, start, "bad number \"\(String(decoding: b[start..<i], as: UTF8.self))\"")
+            }
+            if let c = peek(), Self.isAlpha(c) || Self.isDigit(c) { throw badNumber(query, start) }
+            return Token(kind: .number(Double(v)), offset: start)
+        }
+        while let c = peek(), Self.isDigit(c) { i += 1 }
+        // A duration: integer and unit, repeated (`1h30m`).
+        // Digits then a letter other than an exponent's `e`: a duration.
+        if let c = peek(), Self.isAlpha(c), c | 0x20 != UInt8(ascii: "e") {
+            i = start
+            return try lexDuration(query, start)
+        }
+        if peek() == UInt8(ascii: ".") {
+            i += 1
+            while let c = peek(), Self.isDigit(c) { i += 1 }
+        }
+        if let c = peek(), c | 0x20 == UInt8(ascii: "e") {
+            var j = i + 1
+            if j < b.count, b[j] == UInt8(ascii: "+") || b[j] == UInt8(ascii: "-") { j += 1 }
+            if j < b.count, Self.isDigit(b[j]) {
+                i = j
+                while let d = peek(), Self.isDigit(d) { i += 1 }
+            }
+        }
+        if let c = peek(), Self.isAlpha(c) || Self.isDigit(c) { throw badNumber(query, start) }
+        let text = String(decoding: b[start..<i], as: UTF8.self)
+        guard let v = Double(text) else { throw badNumber(query, start) }
+        return Token(kind: .number(v), offset: start)
+    }
+
+    private mutating func badNumber(_ query: String, _ start: Int) -> PromQLParseError {
+        while let c = peek(), Self.isAlpha(c) || Self.isDigit(c) || c == UInt8(ascii: ".") { i += 1 }
+        return PromQLParseError(query, start, "bad number or duration syntax: \"\(String(decoding: b[start..<i], as: UTF8.self))\"")
+    }
+
+    /// `<int><unit>` parts in the order y w d h m s ms, each unit at most once.
+    private mutating func lexDuration(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
+        let units: [(String, Int64)] = [("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000),
+                                        ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
+        var total: Int64 = 0
+        var lastUnit = -1
+        while let c = peek(), Self.isDigit(c) {
+            let ns = i
+            while let d = peek(), Self.isDigit(d) { i += 1 }
+            guard let n = Int64(String(decoding: b[ns..<i], as: UTF8.self)) else { throw badNumber(query, start) }
+            var unit = -1
+            for (k, u) in units.enumerated().reversed() {
+                let bytes = Array(u.0.utf8)
+                if i + bytes.count <= b.count, Array(b[i..<i + bytes.count]) == bytes,
+                   !(i + bytes.count < b.count && Self.isAlpha(b[i + bytes.count])) {
+                    unit = k
+                    i += bytes.count
+                    break
+                }
+            }
+            guard unit > lastUnit else { throw badNumber(query, start) }
+            lastUnit = unit
+            let (m, o1) = n.multipliedReportingOverflow(by: units[unit].1)
+            let (t, o2) = total.addingReportingOverflow(m)
+            if o1 || o2 { throw PromQLParseError(query, start, "duration out of range") }
+            total = t
+        }
+        if let c = peek(), Self.isAlpha(c) || Self.isDigit(c) || c == UInt8(ascii: ".") { throw badNumber(query, start) }
+        return Token(kind: .duration(total), offset: start)
+    }
+
+    private mutating func lexString(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
+        let quote = b[i]
+        i += 1
+        var out: [UInt8] = []
+        while true {
+            guard let c = peek() else { throw PromQLParseError(query, start, "unterminated quoted string") }
+            i += 1
+            if c == quote { break }
+            if quote == UInt8(ascii: "`") { out.append(c); continue }
+            if c == 0x0a { throw PromQLParseError(query, start, "unterminated quoted string") }
+            guard c == UInt8(ascii: "\\") else { out.append(c); continue }
+            guard let e = peek() else { throw PromQLParseError(query, start, "unterminated quoted string") }
+            i += 1
+            switch e {
+            case UInt8(ascii: "a"): out.append(0x07)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0c)
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "v"): out.append(0x0b)
+            case UInt8(ascii: "\\"): out.append(0x5c)
+            case quote: out.append(quote)
+            case UInt8(ascii: "x"):
+                out.append(UInt8(try hexDigits(query, 2, start)))
+            case UInt8(ascii: "u"), UInt8(ascii: "U"):
+                let v = try hexDigits(query, e == UInt8(ascii: "u") ? 4 : 8, start)
+                guard let scalar = Unicode.Scalar(v) else { throw PromQLParseError(query, i, "invalid Unicode code point in escape sequence") }
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var v = UInt32(e - 0x30)
+                for _ in 0..<2 {
+                    guard let d = peek(), d >= 0x30, d <= 0x37 else { throw PromQLParseError(query, i, "invalid octal escape sequence") }
+                    v = v * 8 + UInt32(d - 0x30)
+                    i += 1
+                }
+                guard v <= 255 else { throw PromQLParseError(query, i, "octal escape value > 255") }
+                out.append(UInt8(v))
+            default:
+                throw PromQLParseError(query, i - 2, "unknown escape sequence \"\\\(Character(UnicodeScalar(e)))\"")
+            }
+        }
+        return Token(kind: .string(String(decoding: out, as: UTF8.self)), offset: start)
+    }
+
+    private mutating func hexDigits(_ query: String, _ n: Int, _ start: Int) throws(PromQLParseError) -> UInt32 {
+        guard i + n <= b.count, let v = UInt32(String(decoding: b[i..<i + n], as: UTF8.self), radix: 16) else {
+            throw PromQLParseError(query, i, "invalid hexadecimal escape sequence")
+        }
+        i += n
+        return v
+    }
+}
