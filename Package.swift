@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TSDB",
+                "TSDB", "RuleEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -151,3 +151,40 @@ import TSDB
         #expect(parsed > 1_500)
     }
 }
+
+/// Printing expressions back as PromQL.
+@Suite struct ExprFormatterTests {
+    @Test func canonicalSpelling() throws {
+        let cases: [(String, String)] = [
+            ("SUM BY (group) (http_requests{job='api-server'})", #"sum by (group) (http_requests{job="api-server"})"#),
+            ("sum(x) without(a,b)", "sum without (a, b) (x)"),
+            ("topk(3,x)", "topk(3, x)"),
+            ("a*on(job)group_left(extra)b", "a * on (job) group_left (extra) b"),
+            ("a > bool b", "a > bool b"),
+            ("rate(foo[1h30m] offset -5m @ 100)", "rate(foo[1h30m] @ 100.000 offset -5m)"),
+            ("max_over_time((a+b)[1h:])", "max_over_time((a + b)[1h:])"),
+            ("-x ^ 2", "-x ^ 2"),
+            (#"{__name__="up", job!~"a\"b"}"#, #"{__name__="up", job!~"a\"b"}"#),
+            ("1e3 + Inf", "1000 + +Inf"),
+        ]
+        for (q, want) in cases {
+            #expect(try PromQLParser.parse(q).description == want, "\(q)")
+        }
+    }
+
+    /// Printing then parsing again gives the same tree (compared through its printed form when it holds a NaN, as NaN ≠ NaN).
+    @Test func roundTripOverTheConformanceExpressions() throws {
+        let text = try String(contentsOfFile: "../shared/conformance/promql/cases-v2.42.tsv", encoding: .utf8)
+        var checked = 0
+        for row in text.split(separator: "\n").dropFirst() {
+            let cols = row.split(separator: "\t", omittingEmptySubsequences: false)
+            guard cols.count >= 7, let e = try? PromQLParser.parse(cols[6...].joined(separator: "\t")) else { continue }
+            let printed = e.description
+            let again = try PromQLParser.parse(printed)
+            #expect(again.description == printed, "\(cols[0]):\(cols[1])")
+            if !printed.contains("NaN") { #expect(again == e, "\(cols[0]):\(cols[1]) \(printed)") }
+            checked += 1
+        }
+        #expect(checked > 1_500)
+    }
+}

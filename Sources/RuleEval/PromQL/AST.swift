@@ -87,6 +87,9 @@ public enum AggregateOp: String, Sendable, CaseIterable {
     case limitk
     case limitRatio = "limit_ratio"
 
+    /// Operators by lower-case name (a hash lookup; the parser asks for every call).
+    static let byName: [String: AggregateOp] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
     /// Whether the operator takes a parameter before the vector.
     public var hasParameter: Bool {
         switch self {

@@ -2,19 +2,21 @@ import Foundation
 
 /// Splits a PromQL query into tokens. Works on the UTF-8 bytes; positions are byte offsets.
 struct Lexer {
-    private let b: [UInt8]
+    /// The query's UTF-8 bytes (identifier tokens point into them).
+    let b: [UInt8]
     private var i = 0
 
     init(_ query: String) { b = Array(query.utf8) }
 
     /// All tokens, ending with `.eof`.
-    static func tokens(_ query: String) throws(PromQLParseError) -> [Token] {
+    static func tokens(_ query: String) throws(PromQLParseError) -> (tokens: [Token], bytes: [UInt8]) {
         var l = Lexer(query)
         var out: [Token] = []
+        out.reserveCapacity(l.b.count / 3 + 2)
         while true {
             let t = try l.next(query)
             out.append(t)
-            if t.kind == .eof { return out }
+            if t.kind == .eof { return (out, l.b) }
         }
     }
 
@@ -36,33 +38,42 @@ struct Lexer {
         }
         let start = i
         guard let c = peek() else { return Token(kind: .eof, offset: i) }
-        func tok(_ k: Token.Kind, _ n: Int) -> Token { i += n; return Token(kind: k, offset: start) }
         switch c {
-        case UInt8(ascii: "("): return tok(.leftParen, 1)
-        case UInt8(ascii: ")"): return tok(.rightParen, 1)
-        case UInt8(ascii: "{"): return tok(.leftBrace, 1)
-        case UInt8(ascii: "}"): return tok(.rightBrace, 1)
-        case UInt8(ascii: "["): return tok(.leftBracket, 1)
-        case UInt8(ascii: "]"): return tok(.rightBracket, 1)
-        case UInt8(ascii: ","): return tok(.comma, 1)
+        case UInt8(ascii: "("): return token(.leftParen, 1, start)
+        case UInt8(ascii: ")"): return token(.rightParen, 1, start)
+        case UInt8(ascii: "{"): return token(.leftBrace, 1, start)
+        case UInt8(ascii: "}"): return token(.rightBrace, 1, start)
+        case UInt8(ascii: "["): return token(.leftBracket, 1, start)
+        case UInt8(ascii: "]"): return token(.rightBracket, 1, start)
+        case UInt8(ascii: ","): return token(.comma, 1, start)
         case UInt8(ascii: ":"):
             // A name may start with a colon (`:foo`); a lone colon separates a subquery's range and step.
             if let d = peek(1), Self.isNameChar(d), !Self.isDigit(d) { return lexIdentifier(start) }
-            return tok(.colon, 1)
-        case UInt8(ascii: "@"): return tok(.at, 1)
+            return token(.colon, 1, start)
+        case UInt8(ascii: "@"): return token(.at, 1, start)
         case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "^"):
-            return tok(.op(String(UnicodeScalar(c))), 1)
+            let op: Token.Operator
+            switch c {
+            case UInt8(ascii: "+"): op = .add
+            case UInt8(ascii: "-"): op = .sub
+            case UInt8(ascii: "*"): op = .mul
+            case UInt8(ascii: "/"): op = .div
+            case UInt8(ascii: "%"): op = .mod
+            default: op = .pow
+            }
+            return token(.op(op), 1, start)
         case UInt8(ascii: "="):
-            if peek(1) == UInt8(ascii: "=") { return tok(.op("=="), 2) }
-            if peek(1) == UInt8(ascii: "~") { return tok(.op("=~"), 2) }
-            return tok(.op("="), 1)
+            if peek(1) == UInt8(ascii: "=") { return token(.op(.eql), 2, start) }
+            if peek(1) == UInt8(ascii: "~") { return token(.op(.regexMatch), 2, start) }
+            return token(.op(.assign), 1, start)
         case UInt8(ascii: "!"):
-            if peek(1) == UInt8(ascii: "=") { return tok(.op("!="), 2) }
-            if peek(1) == UInt8(ascii: "~") { return tok(.op("!~"), 2) }
+            if peek(1) == UInt8(ascii: "=") { return token(.op(.neq), 2, start) }
+            if peek(1) == UInt8(ascii: "~") { return token(.op(.regexNoMatch), 2, start) }
             throw PromQLParseError(query, start, "unexpected character after '!': expected '!=' or '!~'")
-        case UInt8(ascii: ">"), UInt8(ascii: "<"):
-            if peek(1) == UInt8(ascii: "=") { return tok(.op(String(UnicodeScalar(c)) + "="), 2) }
-            return tok(.op(String(UnicodeScalar(c))), 1)
+        case UInt8(ascii: ">"):
+            return peek(1) == UInt8(ascii: "=") ? token(.op(.gte), 2, start) : token(.op(.gtr), 1, start)
+        case UInt8(ascii: "<"):
+            return peek(1) == UInt8(ascii: "=") ? token(.op(.lte), 2, start) : token(.op(.lss), 1, start)
         case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"):
             return try lexString(query, start)
         default:
@@ -75,9 +86,41 @@ struct Lexer {
         }
     }
 
+    /// A token of `n` bytes at `start`; moves past it.
+    @inline(__always)
+    private mutating func token(_ k: Token.Kind, _ n: Int, _ start: Int) -> Token {
+        i += n
+        return Token(kind: k, offset: start)
+    }
+
     private mutating func lexIdentifier(_ start: Int) -> Token {
-        while let c = peek(), Self.isNameChar(c) { i += 1 }
-        return Token(kind: .identifier(String(decoding: b[start..<i], as: UTF8.self)), offset: start)
+        var colon = false
+        while let c = peek(), Self.isNameChar(c) {
+            if c == 0x3a { colon = true }
+            i += 1
+        }
+        return Token(kind: .identifier, offset: start, end: i, keyword: Self.keyword(b[start..<i]), hasColon: colon)
+    }
+
+    /// Keywords by length (index), for a case-insensitive match without building a string or hashing.
+    private static let keywordsByLength: [[(bytes: [UInt8], keyword: Token.Keyword)]] = {
+        var out = [[(bytes: [UInt8], keyword: Token.Keyword)]](repeating: [], count: 12)
+        for k in Token.Keyword.allCases { out[k.rawValue.utf8.count].append((Array(k.rawValue.utf8), k)) }
+        return out
+    }()
+
+    private static func keyword(_ word: ArraySlice<UInt8>) -> Token.Keyword? {
+        guard word.count < keywordsByLength.count else { return nil }
+        outer: for (bytes, k) in keywordsByLength[word.count] {
+            var j = 0
+            for c in word {
+                let lower = c >= 0x41 && c <= 0x5a ? c | 0x20 : c
+                if lower != bytes[j] { continue outer }
+                j += 1
+            }
+            return k
+        }
+        return nil
     }
 
     private mutating func lexNumberOrDuration(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
@@ -112,6 +155,12 @@ struct Lexer {
             }
         }
         if let c = peek(), Self.isAlpha(c) || Self.isDigit(c) { throw badNumber(query, start) }
+        // Plain integers (most literals) without going through a string.
+        if i - start <= 15, !b[start..<i].contains(where: { !Self.isDigit($0) }) {
+            var v: Int64 = 0
+            for d in b[start..<i] { v = v * 10 + Int64(d - 0x30) }
+            return Token(kind: .number(Double(v)), offset: start)
+        }
         let text = String(decoding: b[start..<i], as: UTF8.self)
         guard let v = Double(text) else { throw badNumber(query, start) }
         return Token(kind: .number(v), offset: start)
@@ -122,29 +171,38 @@ struct Lexer {
         return PromQLParseError(query, start, "bad number or duration syntax: \"\(String(decoding: b[start..<i], as: UTF8.self))\"")
     }
 
+    /// Duration units from the longest to the shortest: letter(s) and milliseconds.
+    private static let durationUnits: [(first: UInt8, second: UInt8?, ms: Int64)] = [
+        (UInt8(ascii: "y"), nil, 365 * 86_400_000), (UInt8(ascii: "w"), nil, 7 * 86_400_000), (UInt8(ascii: "d"), nil, 86_400_000),
+        (UInt8(ascii: "h"), nil, 3_600_000), (UInt8(ascii: "m"), nil, 60_000), (UInt8(ascii: "s"), nil, 1000),
+        (UInt8(ascii: "m"), UInt8(ascii: "s"), 1),
+    ]
+
     /// `<int><unit>` parts in the order y w d h m s ms, each unit at most once.
     private mutating func lexDuration(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
-        let units: [(String, Int64)] = [("y", 365 * 86_400_000), ("w", 7 * 86_400_000), ("d", 86_400_000),
-                                        ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
         var total: Int64 = 0
         var lastUnit = -1
         while let c = peek(), Self.isDigit(c) {
-            let ns = i
-            while let d = peek(), Self.isDigit(d) { i += 1 }
-            guard let n = Int64(String(decoding: b[ns..<i], as: UTF8.self)) else { throw badNumber(query, start) }
+            var n: Int64 = 0
+            while let d = peek(), Self.isDigit(d) {
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(d - 0x30))
+                if o1 || o2 { throw PromQLParseError(query, start, "duration out of range") }
+                n = a
+                i += 1
+            }
+            // "ms" before "m": the longer spelling wins when it is there.
             var unit = -1
-            for (k, u) in units.enumerated().reversed() {
-                let bytes = Array(u.0.utf8)
-                if i + bytes.count <= b.count, Array(b[i..<i + bytes.count]) == bytes,
-                   !(i + bytes.count < b.count && Self.isAlpha(b[i + bytes.count])) {
-                    unit = k
-                    i += bytes.count
-                    break
-                }
+            if peek() == UInt8(ascii: "m"), peek(1) == UInt8(ascii: "s") {
+                unit = 6
+                i += 2
+            } else if let u = peek(), let k = Self.durationUnits.firstIndex(where: { $0.first == u && $0.second == nil }) {
+                unit = k
+                i += 1
             }
             guard unit > lastUnit else { throw badNumber(query, start) }
             lastUnit = unit
-            let (m, o1) = n.multipliedReportingOverflow(by: units[unit].1)
+            let (m, o1) = n.multipliedReportingOverflow(by: Self.durationUnits[unit].ms)
             let (t, o2) = total.addingReportingOverflow(m)
             if o1 || o2 { throw PromQLParseError(query, start, "duration out of range") }
             total = t

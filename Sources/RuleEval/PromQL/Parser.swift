@@ -3,22 +3,28 @@ import TSDB
 /// Parses and type-checks PromQL with Prometheus' grammar and precedence.
 public struct PromQLParser {
     private let query: String
+    private let bytes: [UInt8]
     private var tokens: [Token]
     private var pos = 0
 
     /// Parses `query` into a checked expression tree.
     public static func parse(_ query: String) throws(PromQLParseError) -> Expr {
-        var p = PromQLParser(query: query, tokens: try Lexer.tokens(query))
+        let (tokens, bytes) = try Lexer.tokens(query)
+        var p = PromQLParser(query: query, bytes: bytes, tokens: tokens)
         guard p.current.kind != .eof else { throw p.error("no expression found in input") }
         let e = try p.parseBinary(minPrecedence: 1)
         guard p.current.kind == .eof else { throw p.error("unexpected \(p.describe(p.current))") }
         return e
     }
 
-    private init(query: String, tokens: [Token]) {
+    private init(query: String, bytes: [UInt8], tokens: [Token]) {
         self.query = query
+        self.bytes = bytes
         self.tokens = tokens
     }
+
+    /// An identifier token's text.
+    private func text(of t: Token) -> String { String(decoding: bytes[t.offset..<t.end], as: UTF8.self) }
 
     // MARK: - Tokens
 
@@ -35,8 +41,8 @@ public struct PromQLParser {
         case .number(let v): return "number \"\(v)\""
         case .duration: return "duration"
         case .string(let s): return "string \"\(s)\""
-        case .identifier(let s): return "identifier \"\(s)\""
-        case .op(let o): return "\"\(o)\""
+        case .identifier: return "identifier \"\(text(of: t))\""
+        case .op(let o): return "\"\(o.rawValue)\""
         case .leftParen: return "\"(\""
         case .rightParen: return "\")\""
         case .leftBrace: return "\"{\""
@@ -50,10 +56,7 @@ public struct PromQLParser {
         }
     }
 
-    private func isIdentifier(_ word: String, _ t: Token? = nil) -> Bool {
-        if case .identifier(let s) = (t ?? current).kind { return s.lowercased() == word }
-        return false
-    }
+    private func isKeyword(_ k: Token.Keyword, _ t: Token? = nil) -> Bool { (t ?? current).keyword == k }
 
     private mutating func expect(_ kind: Token.Kind, _ what: String) throws(PromQLParseError) {
         guard current.kind == kind else { throw error("unexpected \(describe(current)), expected \(what)") }
@@ -65,13 +68,28 @@ public struct PromQLParser {
     /// The binary operator at the current token, if any.
     private var binaryOp: BinaryOp? {
         switch current.kind {
-        case .op(let o): return BinaryOp(rawValue: o)
-        case .identifier(let s):
-            switch s.lowercased() {
-            case "and": return .and
-            case "or": return .or
-            case "unless": return .unless
-            case "atan2": return .atan2
+        case .op(let o):
+            switch o {
+            case .add: return .add
+            case .sub: return .sub
+            case .mul: return .mul
+            case .div: return .div
+            case .mod: return .mod
+            case .pow: return .pow
+            case .eql: return .eql
+            case .neq: return .neq
+            case .gtr: return .gtr
+            case .lss: return .lss
+            case .gte: return .gte
+            case .lte: return .lte
+            case .assign, .regexMatch, .regexNoMatch: return nil
+            }
+        case .identifier:
+            switch current.keyword {
+            case .and?: return .and
+            case .or?: return .or
+            case .unless?: return .unless
+            case .atan2?: return .atan2
             default: return nil
             }
         default: return nil
@@ -84,17 +102,17 @@ public struct PromQLParser {
             let opToken = current
             advance()
             var returnBool = false
-            if isIdentifier("bool") {
+            if isKeyword(.bool) {
                 returnBool = true
                 advance()
             }
             var matching: VectorMatching? = nil
-            if isIdentifier("on") || isIdentifier("ignoring") {
-                let on = isIdentifier("on")
+            if isKeyword(.on) || isKeyword(.ignoring) {
+                let on = isKeyword(.on)
                 advance()
                 matching = VectorMatching(cardinality: .oneToOne, labels: try parseLabelList(), on: on, include: [])
-                if isIdentifier("group_left") || isIdentifier("group_right") {
-                    let left = isIdentifier("group_left")
+                if isKeyword(.groupLeft) || isKeyword(.groupRight) {
+                    let left = isKeyword(.groupLeft)
                     let groupToken = current
                     advance()
                     matching?.cardinality = left ? .manyToOne : .oneToMany
@@ -137,7 +155,7 @@ public struct PromQLParser {
     }
 
     private mutating func parseUnary() throws(PromQLParseError) -> Expr {
-        if case .op(let o) = current.kind, o == "-" || o == "+" {
+        if case .op(let o) = current.kind, o == .sub || o == .add {
             let t = current
             advance()
             // Unary minus binds less tightly than `^`: -2^2 is -(2^2).
@@ -145,7 +163,7 @@ public struct PromQLParser {
             guard operand.type == .scalar || operand.type == .instantVector else {
                 throw error("unary expression only allowed on expressions of type scalar or instant vector, got \(operand.type.rawValue)", at: t)
             }
-            if o == "+" { return operand }
+            if o == .add { return operand }
             if case .number(let v) = operand { return .number(-v) }
             return .negate(operand)
         }
@@ -182,12 +200,12 @@ public struct PromQLParser {
                 if range <= 0 { throw error("range must be greater than 0", at: t) }
                 continue
             }
-            if isIdentifier("offset") {
+            if isKeyword(.offset) {
                 let t = current
                 advance()
                 var sign: Int64 = 1
-                if case .op(let o) = current.kind, o == "-" || o == "+" {
-                    sign = o == "-" ? -1 : 1
+                if case .op(let o) = current.kind, o == .sub || o == .add {
+                    sign = o == .sub ? -1 : 1
                     advance()
                 }
                 let d = try parseDuration("offset") * sign
@@ -198,24 +216,24 @@ public struct PromQLParser {
                 let t = current
                 advance()
                 let at: AtModifier
-                if isIdentifier("start") || isIdentifier("end") {
-                    let start = isIdentifier("start")
+                if isKeyword(.start) || isKeyword(.end) {
+                    let start = isKeyword(.start)
                     advance()
                     try expect(.leftParen, "\"(\"")
                     try expect(.rightParen, "\")\"")
                     at = start ? .start : .end
                 } else {
                     var sign = 1.0
-                    if case .op(let o) = current.kind, o == "-" || o == "+" {
-                        sign = o == "-" ? -1 : 1
+                    if case .op(let o) = current.kind, o == .sub || o == .add {
+                        sign = o == .sub ? -1 : 1
                         advance()
                     }
                     let seconds: Double
                     switch current.kind {
                     case .number(let v): seconds = v * sign
                     case .duration(let ms): seconds = Double(ms) / 1000 * sign
-                    case .identifier(let s) where ["inf", "nan"].contains(s.lowercased()):
-                        throw error("timestamp out of bounds for @ modifier: \(s)")
+                    case .identifier where current.keyword == .inf || current.keyword == .nan:
+                        throw error("timestamp out of bounds for @ modifier: \(text(of: current))")
                     default: throw error("unexpected \(describe(current)) in @, expected timestamp")
                     }
                     guard seconds.isFinite, abs(seconds * 1000) < 9.2e18 else { throw error("timestamp out of bounds for @ modifier: \(seconds)") }
@@ -304,13 +322,15 @@ public struct PromQLParser {
             return .paren(e)
         case .leftBrace:
             return .vectorSelector(try parseSelector(name: nil, at: t))
-        case .identifier(let name):
-            let lower = name.lowercased()
-            if lower == "inf" || lower == "nan" {
+        case .identifier:
+            let name = text(of: t)
+            if t.keyword == .inf || t.keyword == .nan {
                 advance()
-                return .number(lower == "inf" ? .infinity : .nan)
+                return .number(t.keyword == .inf ? .infinity : .nan)
             }
-            if let op = AggregateOp(rawValue: lower), nextToken.kind == .leftParen || isIdentifier("by", nextToken) || isIdentifier("without", nextToken) {
+            let next = nextToken
+            if next.kind == .leftParen || isKeyword(.by, next) || isKeyword(.without, next),
+               let op = AggregateOp.byName[name] ?? AggregateOp.byName[name.lowercased()] {
                 advance()
                 return try parseAggregate(op, at: t)
             }
@@ -318,7 +338,7 @@ public struct PromQLParser {
                 advance()
                 return try parseCall(name, at: t)
             }
-            if ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless", "atan2"].contains(lower) {
+            if let k = t.keyword, k != .start, k != .end {
                 throw error("unexpected keyword \"\(name)\"")
             }
             advance()
@@ -335,11 +355,12 @@ public struct PromQLParser {
             advance()
             while current.kind != .rightBrace {
                 let nameToken = current
-                guard case .identifier(let label) = current.kind, !label.contains(":") else {
+                guard current.kind == .identifier, !current.hasColon else {
                     throw error("unexpected \(describe(current)) in label matching, expected label name")
                 }
+                let label = text(of: current)
                 advance()
-                guard case .op(let o) = current.kind, let kind = Matcher.Kind(rawValue: o) else {
+                guard case .op(let o) = current.kind, let kind = Self.matcherKind(o) else {
                     throw error("unexpected \(describe(current)) in label matching, expected one of \"=\", \"!=\", \"=~\", \"!~\"")
                 }
                 advance()
@@ -366,15 +387,25 @@ public struct PromQLParser {
         return VectorSelector(name: name, matchers: matchers)
     }
 
+    private static func matcherKind(_ o: Token.Operator) -> Matcher.Kind? {
+        switch o {
+        case .assign: return .equal
+        case .neq: return .notEqual
+        case .regexMatch: return .regex
+        case .regexNoMatch: return .notRegex
+        default: return nil
+        }
+    }
+
     /// `(a, b, …)`: label names (keywords allowed), trailing comma allowed.
     private mutating func parseLabelList() throws(PromQLParseError) -> [String] {
         try expect(.leftParen, "\"(\"")
         var out: [String] = []
         while current.kind != .rightParen {
-            guard case .identifier(let l) = current.kind, !l.contains(":") else {
+            guard current.kind == .identifier, !current.hasColon else {
                 throw error("unexpected \(describe(current)) in grouping opts, expected label")
             }
-            out.append(l)
+            out.append(text(of: current))
             advance()
             if current.kind == .comma { advance(); continue }
             guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in grouping opts, expected \")\" or \",\"") }
@@ -387,8 +418,8 @@ public struct PromQLParser {
         var grouping: [String] = []
         var without = false
         var grouped = false
-        if isIdentifier("by") || isIdentifier("without") {
-            without = isIdentifier("without")
+        if isKeyword(.by) || isKeyword(.without) {
+            without = isKeyword(.without)
             advance()
             grouping = try parseLabelList()
             grouped = true
@@ -401,12 +432,12 @@ public struct PromQLParser {
             guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in aggregation, expected \",\" or \")\"") }
         }
         advance()
-        if isIdentifier("by") || isIdentifier("without") {
+        if isKeyword(.by) || isKeyword(.without) {
             if grouped { throw error("aggregation must only contain one grouping clause") }
-            without = isIdentifier("without")
+            without = isKeyword(.without)
             advance()
             grouping = try parseLabelList()
-            if isIdentifier("by") || isIdentifier("without") { throw error("aggregation must only contain one grouping clause") }
+            if isKeyword(.by) || isKeyword(.without) { throw error("aggregation must only contain one grouping clause") }
         }
         let wanted = op.hasParameter ? 2 : 1
         guard args.count == wanted else {

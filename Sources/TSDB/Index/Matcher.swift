@@ -16,7 +16,7 @@ public struct Matcher: Sendable, Equatable, CustomStringConvertible {
         self.value = value
         switch kind {
         case .equal, .notEqual: regex = nil
-        case .regex, .notRegex: regex = try ValueRegex(value)
+        case .regex, .notRegex: regex = try ValueRegex.cached(value)
         }
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 /// A fully anchored regular expression over label values, with fast paths for the shapes
 /// selectors use most: literal alternations (`a|b|c`), prefixes (`foo.*`), suffixes (`.*foo`),
 /// substrings (`.*foo.*`) and match-all (`.*`, `.+`). Everything else goes to Swift's Regex.
@@ -99,5 +100,24 @@ public struct ValueRegex: @unchecked Sendable {
         guard let lit = literal(cur) else { return nil }
         parts.append(lit)
         return parts
+    }
+}
+
+extension ValueRegex {
+    /// Compiled patterns by source: rules and dashboards parse the same few patterns again and
+    /// again, and compiling costs far more than parsing the rest of a query (Prometheus keeps
+    /// such a cache too). Bounded: emptied when full.
+    private static let cache = Mutex<[String: ValueRegex]>([:])
+    private static let cacheLimit = 1_000
+
+    /// `ValueRegex(pattern)`, from the cache when it was compiled before.
+    public static func cached(_ pattern: String) throws(MatcherError) -> ValueRegex {
+        if let r = cache.withLock({ $0[pattern] }) { return r }
+        let r = try ValueRegex(pattern)
+        cache.withLock { c in
+            if c.count >= cacheLimit { c.removeAll(keepingCapacity: true) }
+            c[pattern] = r
+        }
+        return r
     }
 }
