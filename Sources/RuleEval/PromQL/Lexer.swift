@@ -214,6 +214,14 @@ struct Lexer {
     private mutating func lexString(_ query: String, _ start: Int) throws(PromQLParseError) -> Token {
         let quote = b[i]
         i += 1
+        // Most strings have no escapes: one scan, one copy.
+        var j = i
+        while j < b.count, b[j] != quote, b[j] != UInt8(ascii: "\\"), b[j] != 0x0a { j += 1 }
+        if j < b.count, b[j] == quote {
+            let text = String(decoding: b[i..<j], as: UTF8.self)
+            i = j + 1
+            return Token(kind: .string(text), offset: start)
+        }
         var out: [UInt8] = []
         while true {
             guard let c = peek() else { throw PromQLParseError(query, start, "unterminated quoted string") }

@@ -329,14 +329,17 @@ public struct PromQLParser {
                 return .number(t.keyword == .inf ? .infinity : .nan)
             }
             let next = nextToken
-            if next.kind == .leftParen || isKeyword(.by, next) || isKeyword(.without, next),
+            let function = next.kind == .leftParen ? PromQLFunction.all[name] : nil
+            // Aggregation names are keywords in any letter case (`SUM BY (x) (…)`).
+            if function == nil, next.kind == .leftParen || isKeyword(.by, next) || isKeyword(.without, next),
                let op = AggregateOp.byName[name] ?? AggregateOp.byName[name.lowercased()] {
                 advance()
                 return try parseAggregate(op, at: t)
             }
-            if nextToken.kind == .leftParen {
+            if next.kind == .leftParen {
+                guard let function else { throw error("unknown function with name \"\(name)\"", at: t) }
                 advance()
-                return try parseCall(name, at: t)
+                return try parseCall(function, at: t)
             }
             if let k = t.keyword, k != .start, k != .end {
                 throw error("unexpected keyword \"\(name)\"")
@@ -458,8 +461,8 @@ public struct PromQLParser {
         return .aggregate(Aggregate(op: op, expr: expr, param: param, grouping: grouping, without: without))
     }
 
-    private mutating func parseCall(_ name: String, at t: Token) throws(PromQLParseError) -> Expr {
-        guard let f = PromQLFunction.all[name] else { throw error("unknown function with name \"\(name)\"", at: t) }
+    private mutating func parseCall(_ f: PromQLFunction, at t: Token) throws(PromQLParseError) -> Expr {
+        let name = f.name
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
         while current.kind != .rightParen {
