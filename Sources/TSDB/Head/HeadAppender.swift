@@ -152,29 +152,29 @@ public struct HeadAppender {
         pending.withUnsafeBufferPointer { pending in
             walSamples.withUnsafeBufferPointer { walSamples in
                 chunkLines.withUnsafeBufferPointer { chunkLines in
-                for i in 0..<pending.count {
-                    // The series objects and chunk bytes ahead: the pass before touched many
-                    // others since, so each would otherwise be a cache miss waited for here.
-                    if i + 8 < pending.count {
-                        MemSeries.prefetch(pending[i + 8])
-                        chunkLines[i + 8]?.prefetch()
-                    }
-                    let ws = walSamples[i]
-                    let stored: Bool = pending[i]._withUnsafeGuaranteedRef { s in
-                        s.state.withLock { st in
-                            st.inFlight &-= 1
-                            // Re-check: another appender may have committed a newer sample meanwhile.
-                            guard ws.t > st.lastT else { return false }
-                            st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
-                            return true
+                    for i in 0..<pending.count {
+                        // The series objects and chunk bytes ahead: the pass before touched many
+                        // others since, so each would otherwise be a cache miss waited for here.
+                        if i + 8 < pending.count {
+                            MemSeries.prefetch(pending[i + 8])
+                            chunkLines[i + 8]?.prefetch()
+                        }
+                        let ws = walSamples[i]
+                        let stored: Bool = pending[i]._withUnsafeGuaranteedRef { s in
+                            s.state.withLock { st in
+                                st.inFlight &-= 1
+                                // Re-check: another appender may have committed a newer sample meanwhile.
+                                guard ws.t > st.lastT else { return false }
+                                st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
+                                return true
+                            }
+                        }
+                        if stored {
+                            n += 1
+                            if ws.t < minT { minT = ws.t }
+                            if ws.t > maxT { maxT = ws.t }
                         }
                     }
-                    if stored {
-                        n += 1
-                        if ws.t < minT { minT = ws.t }
-                        if ws.t > maxT { maxT = ws.t }
-                    }
-                }
                 }
             }
         }
