@@ -1,4 +1,3 @@
-
 /// One series in the head: its identity and its in-memory chunks, guarded by its own lock.
 public final class MemSeries: Sendable {
     /// Head-local series reference (also the WAL's series ref).
