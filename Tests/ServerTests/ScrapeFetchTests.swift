@@ -10,9 +10,15 @@ import TSDB
 /// A scrape loop against a real HTTP server on loopback: what each kind of response leaves in
 /// the target's health and in the database.
 @Suite(.serialized) struct ScrapeFetchTests {
-    /// Serves `/ok`, `/big` (64 KiB), `/fail` (HTTP 503) until the returned task is cancelled.
-    static func startTarget() async throws -> (port: Int, task: Task<Void, Error>) {
+    /// Serves `/ok`, `/big` (64 KiB), `/fail` (HTTP 503) and `/slow` (answers after 30 s, calling
+    /// `onSlow` when a request arrives) until the returned task is cancelled.
+    static func startTarget(onSlow: @escaping @Sendable () -> Void = {}) async throws -> (port: Int, task: Task<Void, Error>) {
         let router = Router()
+        router.get("slow") { _, _ in
+            onSlow()
+            try await Task.sleep(for: .seconds(30))
+            return Response(status: .ok)
+        }
         router.get("ok") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                      body: .init(byteBuffer: ByteBuffer(string: "m{a=\"1\"} 1\nm{a=\"2\"} 2\n")))
@@ -78,6 +84,36 @@ import TSDB
         let q = db.querier(mint: .min, maxt: .max)
         #expect(q.select(try SeriesSelector.parse("m")).count == 2)
         #expect(q.select(try SeriesSelector.parse("big_metric")).count == 2_000)
+        try await client.shutdown()
+    }
+
+    @Test func stoppingALoopCancelsItsScrapeInFlight() async throws {
+        let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try DB.open(directory: dir)
+        defer { try? db.close() }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let (arrived, arrive) = AsyncStream.makeStream(of: Void.self)
+        let (port, server) = try await Self.startTarget(onSlow: { arrive.yield() })
+        defer { server.cancel() }
+        let (c, _) = try PrometheusConfigLoader.parse("""
+            scrape_configs:
+              - job_name: t
+                scrape_interval: 2s
+                scrape_timeout: 2s
+                metrics_path: /slow
+            """, baseDirectory: ".")
+        let config = c.scrapeConfigs[0]
+        let target = try ScrapeTarget.make(group: TargetGroup(targets: ["127.0.0.1:\(port)"], labels: [], source: "test"), config: config)[0]
+        var quiet = Logger(label: "scrape")
+        quiet.logLevel = .critical
+        let loop = ScrapeLoop(target: target, config: config, db: db, client: client, metrics: ScrapeMetrics(), logger: quiet)
+        var it = arrived.makeAsyncIterator()
+        _ = await it.next()
+        // The request is in flight and would time out only after 2 s.
+        let clock = ContinuousClock()
+        let took = await clock.measure { await loop.stop(markStale: false) }
+        #expect(took < .milliseconds(1_000), "stopping took \(took)")
         try await client.shutdown()
     }
 }

@@ -129,7 +129,9 @@ final class ScrapeLoop: Sendable {
         body = ByteBuffer()
         do {
             let req = try HTTPClient.Request(url: target.url, method: .GET, headers: headers)
-            let result = try await client.execute(request: req, delegate: collector, deadline: .now() + .milliseconds(target.timeoutMs)).get()
+            let task = client.execute(request: req, delegate: collector, deadline: .now() + .milliseconds(target.timeoutMs))
+            // Stopping the loop (reload, shutdown) must not wait for a slow target's timeout.
+            let result = try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() }
             body = result.body
             return result.contentType
         } catch let f as ScrapeFailure {
