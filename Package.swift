@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "Server",
             dependencies: [
-                "TSDB", "CZlib",
+                "TSDB", "RuleEval", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -124,6 +124,15 @@ import TSDB
         }
     }
 
+    @Test func deepNestingIsAnErrorNotACrash() throws {
+        let ok = String(repeating: "(", count: 100) + "x" + String(repeating: ")", count: 100)
+        _ = try PromQLParser.parse(ok)
+        let deep = String(repeating: "(", count: 100_000) + "x" + String(repeating: ")", count: 100_000)
+        #expect(throws: PromQLParseError.self) { try PromQLParser.parse(deep) }
+        #expect(throws: PromQLParseError.self) { try PromQLParser.parse(String(repeating: "-", count: 100_000) + "x") }
+        #expect(throws: PromQLParseError.self) { try PromQLParser.parse(#""\x+f""#) }
+    }
+
     /// Every expression of the upstream scripts whose features the parser implements must parse.
     @Test func conformanceExpressionsParse() throws {
         let unsupported = ["duration-expressions", "fill-modifiers", "extended-range-selectors", "trim-operators",

@@ -10,6 +10,15 @@ import TSDB
 /// A scrape loop against a real HTTP server on loopback: what each kind of response leaves in
 /// the target's health and in the database.
 @Suite(.serialized) struct ScrapeFetchTests {
+    /// A database in a temporary directory and an HTTP client (shut down by the test).
+    final class Fixture {
+        let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
+        let db: DB
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        init() throws { db = try DB.open(directory: dir) }
+        deinit { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+    }
+
     /// Serves `/ok`, `/big` (64 KiB), `/fail` (HTTP 503) and `/slow` (answers after 30 s, calling
     /// `onSlow` when a request arrives) until the returned task is cancelled.
     static func startTarget(onSlow: @escaping @Sendable () -> Void = {}) async throws -> (port: Int, task: Task<Void, Error>) {
@@ -62,11 +71,8 @@ import TSDB
     }
 
     @Test func okLimitAndErrorStatus() async throws {
-        let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let db = try DB.open(directory: dir)
-        defer { try? db.close() }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let f = try Fixture()
+        let db = f.db, client = f.client
         let (port, server) = try await Self.startTarget()
         defer { server.cancel() }
 
@@ -84,15 +90,12 @@ import TSDB
         let q = db.querier(mint: .min, maxt: .max)
         #expect(q.select(try SeriesSelector.parse("m")).count == 2)
         #expect(q.select(try SeriesSelector.parse("big_metric")).count == 2_000)
-        try await client.shutdown()
+        try await f.client.shutdown()
     }
 
     @Test func stoppingALoopCancelsItsScrapeInFlight() async throws {
-        let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let db = try DB.open(directory: dir)
-        defer { try? db.close() }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let f = try Fixture()
+        let db = f.db, client = f.client
         let (arrived, arrive) = AsyncStream.makeStream(of: Void.self)
         let (port, server) = try await Self.startTarget(onSlow: { arrive.yield() })
         defer { server.cancel() }
@@ -114,6 +117,6 @@ import TSDB
         let clock = ContinuousClock()
         let took = await clock.measure { await loop.stop(markStale: false) }
         #expect(took < .milliseconds(1_000), "stopping took \(took)")
-        try await client.shutdown()
+        try await f.client.shutdown()
     }
 }

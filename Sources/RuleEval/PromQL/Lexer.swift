@@ -128,7 +128,7 @@ struct Lexer {
         if peek() == UInt8(ascii: "0"), let x = peek(1), x | 0x20 == UInt8(ascii: "x") {
             i += 2
             let digitsStart = i
-            while let c = peek(), Self.isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { i += 1 }
+            while let c = peek(), c.isHexDigit { i += 1 }
             guard i > digitsStart, let v = UInt64(String(decoding: b[digitsStart..<i], as: UTF8.self), radix: 16) else {
                 throw PromQLParseError(query, start, "bad number \"\(String(decoding: b[start..<i], as: UTF8.self))\"")
             }
@@ -265,10 +265,16 @@ struct Lexer {
     }
 
     private mutating func hexDigits(_ query: String, _ n: Int, _ start: Int) throws(PromQLParseError) -> UInt32 {
-        guard i + n <= b.count, let v = UInt32(String(decoding: b[i..<i + n], as: UTF8.self), radix: 16) else {
+        // Exactly n hex digits (UInt32(_:radix:) would also take a sign).
+        guard i + n <= b.count, b[i..<i + n].allSatisfy({ $0.isHexDigit }),
+              let v = UInt32(String(decoding: b[i..<i + n], as: UTF8.self), radix: 16) else {
             throw PromQLParseError(query, i, "invalid hexadecimal escape sequence")
         }
         i += n
         return v
     }
+}
+
+private extension UInt8 {
+    var isHexDigit: Bool { (self >= 0x30 && self <= 0x39) || (self | 0x20 >= 0x61 && self | 0x20 <= 0x66) }
 }

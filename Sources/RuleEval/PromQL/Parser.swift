@@ -6,6 +6,9 @@ public struct PromQLParser {
     private let bytes: [UInt8]
     private var tokens: [Token]
     private var pos = 0
+    /// Current nesting of sub-expressions, bounded so hostile input cannot exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 500
 
     /// Parses `query` into a checked expression tree.
     public static func parse(_ query: String) throws(PromQLParseError) -> Expr {
@@ -155,6 +158,9 @@ public struct PromQLParser {
     }
 
     private mutating func parseUnary() throws(PromQLParseError) -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw error("expression nested more than \(Self.maxDepth) levels deep") }
         if case .op(let o) = current.kind, o == .sub || o == .add {
             let t = current
             advance()
@@ -417,6 +423,19 @@ public struct PromQLParser {
         return out
     }
 
+    /// `(expr, expr, …)` of a call or aggregation; `context` names it in errors.
+    private mutating func parseArguments(_ context: String) throws(PromQLParseError) -> [Expr] {
+        try expect(.leftParen, "\"(\"")
+        var args: [Expr] = []
+        while current.kind != .rightParen {
+            args.append(try parseBinary(minPrecedence: 1))
+            if current.kind == .comma { advance(); continue }
+            guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in \(context), expected \",\" or \")\"") }
+        }
+        advance()
+        return args
+    }
+
     private mutating func parseAggregate(_ op: AggregateOp, at t: Token) throws(PromQLParseError) -> Expr {
         var grouping: [String] = []
         var without = false
@@ -427,14 +446,7 @@ public struct PromQLParser {
             grouping = try parseLabelList()
             grouped = true
         }
-        try expect(.leftParen, "\"(\"")
-        var args: [Expr] = []
-        while current.kind != .rightParen {
-            args.append(try parseBinary(minPrecedence: 1))
-            if current.kind == .comma { advance(); continue }
-            guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in aggregation, expected \",\" or \")\"") }
-        }
-        advance()
+        let args = try parseArguments("aggregation")
         if isKeyword(.by) || isKeyword(.without) {
             if grouped { throw error("aggregation must only contain one grouping clause") }
             without = isKeyword(.without)
@@ -463,14 +475,7 @@ public struct PromQLParser {
 
     private mutating func parseCall(_ f: PromQLFunction, at t: Token) throws(PromQLParseError) -> Expr {
         let name = f.name
-        try expect(.leftParen, "\"(\"")
-        var args: [Expr] = []
-        while current.kind != .rightParen {
-            args.append(try parseBinary(minPrecedence: 1))
-            if current.kind == .comma { advance(); continue }
-            guard current.kind == .rightParen else { throw error("unexpected \(describe(current)) in call to \"\(name)\", expected \",\" or \")\"") }
-        }
-        advance()
+        let args = try parseArguments("call to \"\(name)\"")
         let n = f.argTypes.count
         if !f.variadic && f.optionalArgs == 0 {
             guard args.count == n else { throw error("expected \(n) argument(s) in call to \"\(name)\", got \(args.count)", at: t) }

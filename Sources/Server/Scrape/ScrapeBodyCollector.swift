@@ -13,6 +13,7 @@ final class ScrapeBodyCollector: HTTPClientResponseDelegate, @unchecked Sendable
     private var body: ByteBuffer
     private var contentType = "text/plain"
     private let limit: Int
+    static let maxUpfrontReservation = 16 << 20
 
     /// A collector that writes into `buffer` (cleared first) and fails past `limit` bytes.
     init(reusing buffer: ByteBuffer, limit: Int) {
@@ -27,8 +28,10 @@ final class ScrapeBodyCollector: HTTPClientResponseDelegate, @unchecked Sendable
                 ScrapeFailure.http("server returned HTTP status \(head.status.code) \(head.status.reasonPhrase)"))
         }
         if let t = head.headers.first(name: "Content-Type") { contentType = t }
+        // The target's claim sizes the buffer only up to a bound: a false one must not make us
+        // allocate the whole body limit before any byte arrives.
         if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > body.capacity, length <= limit {
-            body.reserveCapacity(length)
+            body.reserveCapacity(min(length, Self.maxUpfrontReservation))
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }

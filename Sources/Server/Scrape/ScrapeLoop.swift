@@ -24,6 +24,7 @@ final class ScrapeLoop: Sendable {
     static let timestampToleranceMs: Int64 = 2
     static let accept = "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1"
     static let defaultBodyLimit = 256 << 20
+    static let maxKeptBodyCapacity = 32 << 20
 
     let target: ScrapeTarget
     let health = LockedValue(TargetHealth())
@@ -86,6 +87,8 @@ final class ScrapeLoop: Sendable {
                 var app = db.appender()
                 proc.storeFailure(scrapeTime: ts, into: &app)
             }
+            // One huge body must not pin its buffer for the target's lifetime.
+            if body.capacity > Self.maxKeptBodyCapacity { body = ByteBuffer() }
             let elapsed = ContinuousClock.now - clock
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             var app = db.appender()
