@@ -1,0 +1,52 @@
+import TSDB
+
+/// State shared by every (sub)evaluator of one query: settings, the outer query's range (for
+/// `@ start()` / `@ end()`), the deadline and the sample budget. Used by one thread at a time.
+final class EvalContext {
+    let options: EngineOptions
+    let storage: any QueryStorage
+    let queryStart: Int64
+    let queryEnd: Int64
+    let deadline: ContinuousClock.Instant
+    /// Samples loaded from storage or held as points so far.
+    private(set) var samples = 0
+    private var checks = 0
+    var warnings: [String] = []
+    var infos: [String] = []
+
+    init(options: EngineOptions, storage: any QueryStorage, queryStart: Int64, queryEnd: Int64) {
+        self.options = options
+        self.storage = storage
+        self.queryStart = queryStart
+        self.queryEnd = queryEnd
+        deadline = ContinuousClock.now.advanced(by: options.timeout)
+    }
+
+    /// Counts `n` more samples against `--query.max-samples`.
+    @inline(__always)
+    func add(samples n: Int) throws(QueryError) {
+        samples &+= n
+        if samples > options.maxSamples { throw .tooManySamples(limit: options.maxSamples) }
+    }
+
+    /// Throws when the query is past its deadline or its task was cancelled. Cheap enough for inner
+    /// loops: the clock is read every 64th call.
+    @inline(__always)
+    func check() throws(QueryError) {
+        checks &+= 1
+        if checks & 63 == 0 { try checkNow() }
+    }
+
+    func checkNow() throws(QueryError) {
+        if Task.isCancelled { throw .canceled }
+        if ContinuousClock.now > deadline { throw .timeout(options.timeout) }
+    }
+
+    func resolve(_ at: AtModifier) -> Int64 {
+        switch at {
+        case .time(let t): return t
+        case .start: return queryStart
+        case .end: return queryEnd
+        }
+    }
+}

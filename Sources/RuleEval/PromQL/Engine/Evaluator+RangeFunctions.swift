@@ -1,0 +1,260 @@
+import Foundation
+import TSDB
+
+/// The samples of one window, oldest first, and where the window lies.
+struct RangeWindow {
+    let ts: UnsafeBufferPointer<Int64>
+    let vs: UnsafeBufferPointer<Double>
+    /// The window is `(rangeStart, rangeEnd]`, ms.
+    let rangeStart: Int64
+    let rangeEnd: Int64
+    /// The evaluation timestamp of the step.
+    let stepTime: Int64
+    /// The step's index (for per-step scalar arguments).
+    let step: Int
+    var count: Int { ts.count }
+}
+
+extension Evaluator {
+    /// The range argument of a function: a matrix selector or a subquery.
+    struct RangeArgument {
+        var rangeMs: Int64
+        var offsetMs: Int64
+        var at: AtModifier?
+        var selector: MatrixSelector?
+        var subquery: Subquery?
+
+        static func from(_ e: Expr) -> RangeArgument? {
+            switch e {
+            case .matrixSelector(let ms):
+                return RangeArgument(rangeMs: ms.rangeMs, offsetMs: ms.selector.offsetMs, at: ms.selector.at, selector: ms, subquery: nil)
+            case .subquery(let sq):
+                return RangeArgument(rangeMs: sq.rangeMs, offsetMs: sq.offsetMs, at: sq.at, selector: nil, subquery: sq)
+            case .paren(let inner):
+                return from(inner)
+            default:
+                return nil
+            }
+        }
+    }
+
+    /// Calls `body` with each series of a range argument and an iterator over its samples (stale
+    /// markers included; consumers skip them). Matrix selectors stream from storage; subqueries
+    /// are evaluated first.
+    func forEachRangeSeries(
+        _ arg: RangeArgument,
+        _ body: (Labels, Bool, inout ArraySampleIterator?, inout MergedSeriesIterator?) throws(QueryError) -> Void
+    ) throws(QueryError) {
+        if let ms = arg.selector {
+            let firstRef = refTime(start, at: arg.at, offset: arg.offsetMs)
+            let lastRef = refTime(end, at: arg.at, offset: arg.offsetMs)
+            let q = ctx.storage.querier(mint: firstRef &- arg.rangeMs &+ 1, maxt: lastRef)
+            for s in q.select(ms.selector.matchers) {
+                try ctx.check()
+                var a: ArraySampleIterator? = nil
+                var m: MergedSeriesIterator? = s.makeIterator()
+                try body(s.labels, false, &a, &m)
+            }
+        } else if let sq = arg.subquery {
+            let (series, _, _) = try evalSubqueryInner(sq)
+            for s in series {
+                try ctx.check()
+                var a: ArraySampleIterator? = ArraySampleIterator(timestamps: s.points.map(\.t), values: s.points.map(\.v))
+                var m: MergedSeriesIterator? = nil
+                try body(s.labels, s.dropName, &a, &m)
+            }
+        }
+    }
+
+    /// A `*_over_time` function computed by the storage engine's window kernel, one pass per series.
+    func evalOverTimeKernel(_ fn: WindowFunction, _ arg: RangeArgument, keepName: Bool) throws(QueryError) -> [StepSeries] {
+        let n = stepCount
+        let fixed = arg.at != nil
+        let firstRef = refTime(start, at: arg.at, offset: arg.offsetMs)
+        let steps = fixed
+            ? RangeSteps(start: firstRef, end: firstRef, step: 0, range: arg.rangeMs)
+            : RangeSteps(start: firstRef, end: refTime(end, at: nil, offset: arg.offsetMs), step: interval, range: arg.rangeMs)
+        let scratch = WindowScratch()
+        var out: [StepSeries] = []
+        try forEachRangeSeries(arg) { (labels, dropped, a, m) throws(QueryError) in
+            var points: [FPoint] = []
+            let emit: (Int64, Double) -> Void = { ref, v in
+                if fixed {
+                    points = (0..<n).map { FPoint(t: self.time($0), v: v) }
+                } else {
+                    points.append(FPoint(t: ref &+ arg.offsetMs, v: v))
+                }
+            }
+            if var it = m { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: scratch, emit: emit) }
+            else if var it = a { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: scratch, emit: emit) }
+            if points.isEmpty { return }
+            try ctx.add(samples: points.count)
+            var s = StepSeries(labels: labels, points: points, dropName: dropped)
+            if !keepName { dropName(&s) }
+            out.append(s)
+        }
+        return try afterNameDrop(out)
+    }
+
+    /// A range function over materialised windows: `fn` gets each non-empty window (stale markers
+    /// removed) and returns the step's value, or nil for none.
+    func evalWindows(
+        _ arg: RangeArgument, keepName: Bool, minSamples: Int = 1,
+        _ fn: (RangeWindow) throws(QueryError) -> Double?
+    ) throws(QueryError) -> [StepSeries] {
+        let n = stepCount
+        let fixed = arg.at != nil
+        var ts: [Int64] = []
+        var vs: [Double] = []
+        var out: [StepSeries] = []
+        try forEachRangeSeries(arg) { (labels, dropped, a, m) throws(QueryError) in
+            ts.removeAll(keepingCapacity: true)
+            vs.removeAll(keepingCapacity: true)
+            if var it = m {
+                while it.next() { if !StaleNaN.isStale(it.value) { ts.append(it.timestamp); vs.append(it.value) } }
+            } else if var it = a {
+                while it.next() { if !StaleNaN.isStale(it.value) { ts.append(it.timestamp); vs.append(it.value) } }
+            }
+            if ts.count < minSamples { return }
+            try ctx.add(samples: ts.count)
+            var points: [FPoint] = []
+            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+                    var lo = 0, hi = 0
+                    for i in 0..<(fixed ? 1 : n) {
+                        let t = time(i)
+                        let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
+                        let lower = ref &- arg.rangeMs
+                        while hi < tb.count && tb[hi] <= ref { hi += 1 }
+                        while lo < hi && tb[lo] <= lower { lo += 1 }
+                        if hi - lo < minSamples { continue }
+                        let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
+                                            rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
+                        if let v = try fn(w) { points.append(FPoint(t: t, v: v)) }
+                    }
+                }
+            }
+            if fixed, let p = points.first { points = (0..<n).map { FPoint(t: time($0), v: p.v) } }
+            if points.isEmpty { return }
+            var s = StepSeries(labels: labels, points: points, dropName: dropped)
+            if !keepName { dropName(&s) }
+            out.append(s)
+        }
+        return try afterNameDrop(out)
+    }
+
+    /// Dispatches the functions that take a range vector.
+    func evalRangeFunction(_ c: Call) throws(QueryError) -> [StepSeries]? {
+        let name = c.function.name
+        let argIndex = name == "quantile_over_time" ? 1 : 0
+        guard argIndex < c.args.count, let arg = RangeArgument.from(c.args[argIndex]) else { return nil }
+        let rangeSeconds = Double(arg.rangeMs) / 1000
+        switch name {
+        case "count_over_time": return try evalOverTimeKernel(.count, arg, keepName: false)
+        case "sum_over_time": return try evalOverTimeKernel(.sum, arg, keepName: false)
+        case "avg_over_time": return try evalOverTimeKernel(.avg, arg, keepName: false)
+        case "min_over_time": return try evalOverTimeKernel(.min, arg, keepName: false)
+        case "max_over_time": return try evalOverTimeKernel(.max, arg, keepName: false)
+        case "stddev_over_time": return try evalOverTimeKernel(.stddev, arg, keepName: false)
+        case "stdvar_over_time": return try evalOverTimeKernel(.stdvar, arg, keepName: false)
+        case "last_over_time": return try evalOverTimeKernel(.last, arg, keepName: true)
+        case "present_over_time": return try evalOverTimeKernel(.present, arg, keepName: false)
+        case "quantile_over_time":
+            let phi = try evalScalar(c.args[0])
+            if let first = phi.first, phi.allSatisfy({ $0.bitPattern == first.bitPattern }) {
+                return try evalOverTimeKernel(.quantile(first), arg, keepName: false)
+            }
+            return try evalWindows(arg, keepName: false) { w in
+                RangeFunctions.quantile(phi[w.step], Array(w.vs))
+            }
+        case "first_over_time": return try evalWindows(arg, keepName: true) { w in w.vs.first }
+        case "mad_over_time": return try evalWindows(arg, keepName: false) { w in RangeFunctions.mad(Array(w.vs)) }
+        case "ts_of_min_over_time":
+            return try evalWindows(arg, keepName: false) { w in RangeFunctions.timestampOfExtremum(w, max: false) }
+        case "ts_of_max_over_time":
+            return try evalWindows(arg, keepName: false) { w in RangeFunctions.timestampOfExtremum(w, max: true) }
+        case "ts_of_last_over_time": return try evalWindows(arg, keepName: false) { w in w.ts.last.map { Double($0) / 1000 } }
+        case "ts_of_first_over_time": return try evalWindows(arg, keepName: false) { w in w.ts.first.map { Double($0) / 1000 } }
+        case "rate":
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                RangeFunctions.extrapolatedRate(w, isCounter: true, isRate: true, rangeSeconds: rangeSeconds)
+            }
+        case "increase":
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                RangeFunctions.extrapolatedRate(w, isCounter: true, isRate: false, rangeSeconds: rangeSeconds)
+            }
+        case "delta":
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                RangeFunctions.extrapolatedRate(w, isCounter: false, isRate: false, rangeSeconds: rangeSeconds)
+            }
+        case "irate": return try evalWindows(arg, keepName: false, minSamples: 2) { w in RangeFunctions.instantValue(w, isRate: true) }
+        case "idelta": return try evalWindows(arg, keepName: false, minSamples: 2) { w in RangeFunctions.instantValue(w, isRate: false) }
+        case "changes": return try evalWindows(arg, keepName: false) { w in RangeFunctions.changes(w) }
+        case "resets": return try evalWindows(arg, keepName: false) { w in RangeFunctions.resets(w) }
+        case "deriv":
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                RangeFunctions.linearRegression(w, interceptTime: w.ts[0]).slope
+            }
+        case "predict_linear":
+            let duration = try evalScalar(c.args[1])
+            let fixed = arg.at != nil
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                let (slope, intercept) = RangeFunctions.linearRegression(w, interceptTime: fixed ? start : w.stepTime)
+                return slope * duration[w.step] + intercept
+            }
+        case "holt_winters", "double_exponential_smoothing":
+            let sf = try evalScalar(c.args[1]), tf = try evalScalar(c.args[2])
+            for i in 0..<stepCount {
+                if !(sf[i] > 0 && sf[i] < 1) { throw .execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(Self.goFloat(sf[i]))") }
+                if !(tf[i] > 0 && tf[i] < 1) { throw .execution("invalid trend factor. Expected: 0 < tf < 1, got: \(Self.goFloat(tf[i]))") }
+            }
+            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
+                RangeFunctions.doubleExponentialSmoothing(w.vs, sf: sf[w.step], tf: tf[w.step])
+            }
+        case "absent_over_time":
+            return try evalAbsentOverTime(c.args[0], arg)
+        default:
+            return nil
+        }
+    }
+
+    /// `absent_over_time`: 1 at the steps where no series has a sample in its window.
+    func evalAbsentOverTime(_ argExpr: Expr, _ arg: RangeArgument) throws(QueryError) -> [StepSeries] {
+        let present = try evalWindows(arg, keepName: false) { _ in 1 }
+        var seen = [Bool](repeating: false, count: stepCount)
+        for s in present { for p in s.points { seen[index(p.t)] = true } }
+        let points = seen.indices.filter { !seen[$0] }.map { FPoint(t: time($0), v: 1) }
+        if points.isEmpty { return [] }
+        return [StepSeries(labels: Self.absentLabels(argExpr), points: points)]
+    }
+
+    /// Labels of `absent()`'s output: the selector's equality matchers (a label matched twice is left out).
+    static func absentLabels(_ e: Expr) -> Labels {
+        let matchers: [Matcher]
+        switch e {
+        case .vectorSelector(let vs): matchers = vs.matchers
+        case .matrixSelector(let ms): matchers = ms.selector.matchers
+        case .subquery(let sq): return absentLabels(sq.expr)
+        case .paren(let inner): return absentLabels(inner)
+        default: return Labels(sortedUnchecked: [])
+        }
+        var values: [String: String] = [:]
+        var repeated = Set<String>()
+        for m in matchers where m.name != "__name__" && m.kind == .equal {
+            if values[m.name] != nil { repeated.insert(m.name) } else { values[m.name] = m.value }
+        }
+        let pairs = values.filter { !repeated.contains($0.key) && !$0.value.isEmpty }
+            .map { Label(name: $0.key, value: $0.value) }
+            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return Labels(sortedUnchecked: pairs)
+    }
+
+    /// A float as Go's `%f` prints it (six decimals).
+    static func goFloat(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        var s = String(format: "%.6f", v)
+        if s == "-0.000000" && v == 0 { s = "0.000000" }
+        return s
+    }
+}

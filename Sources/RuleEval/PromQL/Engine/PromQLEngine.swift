@@ -1,0 +1,87 @@
+import Foundation
+import TSDB
+
+/// Evaluates PromQL instant and range queries over a `QueryStorage` with Prometheus' semantics.
+///
+/// Thread-safe; queries run concurrently up to `EngineOptions.maxConcurrentQueries`, each bounded
+/// by the timeout and the sample limit. Timestamps are milliseconds since the epoch.
+public final class PromQLEngine: Sendable {
+    public let options: EngineOptions
+    let storage: any QueryStorage
+    let gate: QueryGate
+
+    public init(storage: any QueryStorage, options: EngineOptions = EngineOptions()) {
+        self.storage = storage
+        self.options = options
+        gate = QueryGate(limit: options.maxConcurrentQueries)
+    }
+
+    /// Parses `query`, rejecting experimental functions unless enabled.
+    public func parse(_ query: String) throws(QueryError) -> Expr {
+        let expr: Expr
+        do { expr = try PromQLParser.parse(query) } catch { throw .parse(error) }
+        if !options.experimentalFunctions, let name = Self.firstExperimentalFunction(expr) {
+            throw .badData("function \"\(name)\" is not enabled: it is experimental (--enable-feature=promql-experimental-functions)")
+        }
+        return expr
+    }
+
+    /// Evaluates `query` at `time`.
+    public func instantQuery(_ query: String, at time: Int64) async throws(QueryError) -> QueryResult {
+        try await instant(parse(query), at: time)
+    }
+
+    /// Evaluates `query` at `start`, `start+step`, … ≤ `end`; the result is a matrix sorted by labels.
+    public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) async throws(QueryError) -> QueryResult {
+        try await range(parse(query), start: start, end: end, step: step)
+    }
+
+    /// Evaluates a parsed expression at `time`.
+    public func instant(_ expr: Expr, at time: Int64) async throws(QueryError) -> QueryResult {
+        try await run { () throws(QueryError) -> QueryResult in
+            let ev = Evaluator(engine: self, start: time, end: time, step: 0)
+            return try ev.instantResult(expr)
+        }
+    }
+
+    /// Evaluates a parsed expression over a range.
+    public func range(_ expr: Expr, start: Int64, end: Int64, step: Int64) async throws(QueryError) -> QueryResult {
+        guard step > 0 else {
+            throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer")
+        }
+        guard end >= start else { throw .badData("end timestamp must not be before start time") }
+        switch expr.type {
+        case .scalar, .instantVector: break
+        default:
+            throw .badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
+        }
+        return try await run { () throws(QueryError) -> QueryResult in
+            let ev = Evaluator(engine: self, start: start, end: end, step: step)
+            return try ev.rangeResult(expr)
+        }
+    }
+
+    /// Runs `body` inside a concurrency slot, under the timeout and the caller's cancellation.
+    private func run(_ body: () throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
+        guard await gate.enter() else { throw .canceled }
+        defer { gate.leave() }
+        if Task.isCancelled { throw .canceled }
+        return try body()
+    }
+
+    static func firstExperimentalFunction(_ e: Expr) -> String? {
+        switch e {
+        case .call(let c):
+            if c.function.experimental { return c.function.name }
+            for a in c.args { if let n = firstExperimentalFunction(a) { return n } }
+            return nil
+        case .aggregate(let a):
+            if a.op == .limitk || a.op == .limitRatio { return a.op.rawValue }
+            return firstExperimentalFunction(a.expr) ?? a.param.flatMap(firstExperimentalFunction)
+        case .binary(let b): return firstExperimentalFunction(b.lhs) ?? firstExperimentalFunction(b.rhs)
+        case .negate(let x), .paren(let x): return firstExperimentalFunction(x)
+        case .subquery(let s): return firstExperimentalFunction(s.expr)
+        default: return nil
+        }
+    }
+}
