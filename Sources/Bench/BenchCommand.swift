@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidemark-bench",
         abstract: "Tidemark's benchmark harness.",
-        subcommands: [EngineBenchmark.self, HeadAppendBenchmark.self, PromQLParseBenchmark.self, RemoteWriteBenchmark.self, ScrapeBenchmark.self, CrashWriter.self]
+        subcommands: [EngineBenchmark.self, HeadAppendBenchmark.self, PromQLParseBenchmark.self, PromQLQueryBenchmark.self, RemoteWriteBenchmark.self, ScrapeBenchmark.self, CrashWriter.self]
     )
 }

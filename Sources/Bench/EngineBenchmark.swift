@@ -25,49 +25,12 @@ struct EngineBenchmark: ParsableCommand {
         let scrapes = Int(hours * 3_600_000 / Double(workload.intervalMs))
         print("workload: \(workload.seriesCount) series (\(hosts) hosts × \(workload.seriesPerHost)), \(scrapes) scrapes, jitter ±\(jitter) ms")
 
-        // Labels are built once, as a scraper's cache would hold them.
-        var labels: [[Labels]] = []
-        for h in 0..<hosts {
-            labels.append(try (0..<workload.seriesPerHost).map { s in
-                try Labels(validating: workload.labels(host: h, series: s).map { Label(name: $0.name, value: $0.value) })
-            })
-        }
-        var gens = (0..<hosts).map { workload.makeHost($0) }
-        var values = [Double](repeating: 0, count: workload.seriesPerHost)
-        var refs = [[UInt32?]](repeating: [UInt32?](repeating: nil, count: workload.seriesPerHost), count: hosts)
-        var app = db.appender()
-        var appended = 0
-        var appendSeconds = 0.0
-        var compactSeconds = 0.0
         let cpu0 = ProcessStats.cpuSeconds()
         let t0 = Date()
-        var lastT: Int64 = 0
-        for k in 0..<scrapes {
-            let a0 = Date()
-            for h in 0..<hosts {
-                let t = gens[h].scrape(into: &values)
-                lastT = max(lastT, t)
-                for s in 0..<values.count {
-                    if let r = refs[h][s] {
-                        _ = try? app.append(ref: r, t: t, v: values[s])
-                    } else {
-                        refs[h][s] = app.append(labels[h][s], t: t, v: values[s])
-                    }
-                }
-                let rep = try app.commit()
-                appended += rep.appended
-            }
-            appendSeconds += Date().timeIntervalSince(a0)
-            // Let the head cut blocks as a running server would (every simulated 30 min).
-            if k % 120 == 119 {
-                let c0 = Date()
-                try db.compact()
-                compactSeconds += Date().timeIntervalSince(c0)
-            }
-        }
+        let ingest = try NodeExporterIngest.run(into: db, workload: workload, hours: hours)
+        let (appended, appendSeconds, compactSeconds, lastT) = (ingest.appended, ingest.appendSeconds, ingest.compactSeconds, ingest.lastT)
         let wall = Date().timeIntervalSince(t0)
         let cpu = ProcessStats.cpuSeconds() - cpu0
-        labels = []; refs = []; gens = []
         ProcessStats.releaseFreeMemory()
         let rss = ProcessStats.residentBytes()
         print(String(format: "append through WAL: %d samples in %.2f s = %.2f M samples/s (compaction %.2f s extra; %.1f CPU-s total)",

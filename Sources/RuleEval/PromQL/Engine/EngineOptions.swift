@@ -13,6 +13,9 @@ public struct EngineOptions: Sendable {
     /// Prometheus' `promql-delayed-name-removal` feature: `__name__` is dropped at the end of the
     /// evaluation instead of by each function, so `label_replace(rate(x[5m]), "__name__", …)` works.
     public var delayedNameRemoval: Bool = false
+    /// Prometheus' `type-and-unit-labels` feature: `__type__` and `__unit__` are metadata that go
+    /// wherever `__name__` goes (dropped with it, ignored by vector matching).
+    public var typeAndUnitLabels: Bool = false
     /// Prometheus' `promql-experimental-functions` feature (`mad_over_time`, `sort_by_label`, …).
     public var experimentalFunctions: Bool = true
 

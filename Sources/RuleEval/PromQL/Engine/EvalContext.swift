@@ -11,6 +11,9 @@ final class EvalContext {
     /// Samples loaded from storage or held as points so far.
     private(set) var samples = 0
     private var checks = 0
+    /// The labels that name a metric and are dropped together: `__name__`, and with the
+    /// type-and-unit feature `__type__` and `__unit__`.
+    let nameLabels: Set<String>
     var warnings: [String] = []
     var infos: [String] = []
 
@@ -20,6 +23,7 @@ final class EvalContext {
         self.queryStart = queryStart
         self.queryEnd = queryEnd
         deadline = ContinuousClock.now.advanced(by: options.timeout)
+        nameLabels = options.typeAndUnitLabels ? ["__name__", "__type__", "__unit__"] : ["__name__"]
     }
 
     /// Counts `n` more samples against `--query.max-samples`.

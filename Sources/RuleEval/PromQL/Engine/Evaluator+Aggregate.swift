@@ -85,7 +85,7 @@ extension Evaluator {
         for (i, s) in input.enumerated() {
             let key: Labels
             if a.without {
-                key = Labels(sortedUnchecked: s.labels.pairs.filter { !grouping.contains($0.name) && $0.name != "__name__" })
+                key = Labels(sortedUnchecked: s.labels.pairs.filter { !grouping.contains($0.name) && !ctx.nameLabels.contains($0.name) })
             } else {
                 key = Labels(sortedUnchecked: s.labels.pairs.filter { grouping.contains($0.name) })
             }
@@ -104,6 +104,7 @@ extension Evaluator {
         case .topk, .bottomk, .limitk:
             return .vector(try selectK(a.op, input, groupOf, groups.count, param))
         case .limitRatio:
+            if let bad = param.first(where: { $0.isNaN }) { throw .execution("Ratio value \(bad) is NaN") }
             return .vector(try limitRatio(input, param))
         case .quantile:
             return .vector(try perStepGroups(input, groupOf, groups) { i, values in RangeFunctions.quantile(param[i], values) })

@@ -80,7 +80,8 @@ extension Evaluator {
         return drop ? try afterNameDrop(out) : out
     }
 
-    /// The matching signature of a label set: the `on` labels, or all but the `ignoring` ones and the name.
+    /// The matching signature of a label set: the `on` labels, or all but the `ignoring` ones and the
+    /// name (`__type__`/`__unit__` stay: series of different types do not match).
     static func signature(_ l: Labels, _ m: VectorMatching) -> Labels {
         if m.on {
             return Labels(sortedUnchecked: l.pairs.filter { m.labels.contains($0.name) })
@@ -89,11 +90,11 @@ extension Evaluator {
     }
 
     /// Signature ids for both sides, from one shared numbering.
-    static func signatureIDs(_ l: [StepSeries], _ r: [StepSeries], _ m: VectorMatching) -> (lhs: [Int], rhs: [Int], sigs: [Labels]) {
+    func signatureIDs(_ l: [StepSeries], _ r: [StepSeries], _ m: VectorMatching) -> (lhs: [Int], rhs: [Int], sigs: [Labels]) {
         var ids: [Labels: Int] = [:]
         var sigs: [Labels] = []
         func id(_ s: StepSeries) -> Int {
-            let sig = signature(s.labels, m)
+            let sig = Self.signature(s.labels, m)
             if let i = ids[sig] { return i }
             ids[sig] = sigs.count
             sigs.append(sig)
@@ -134,7 +135,7 @@ extension Evaluator {
         if op == .unless && r.isEmpty { return l }
         if op == .or && r.isEmpty { return l }
         if op == .or && l.isEmpty { return r }
-        let (lsig, rsig, sigs) = Self.signatureIDs(l, r, m)
+        let (lsig, rsig, sigs) = signatureIDs(l, r, m)
         var lhsSeen = [Int](repeating: -1, count: sigs.count), rhsSeen = [Int](repeating: -1, count: sigs.count)
         var lpts = [[FPoint]](repeating: [], count: l.count), rpts = [[FPoint]](repeating: [], count: r.count)
         try forEachStep(l, r) { (i, lp, rp) throws(QueryError) in
@@ -168,7 +169,7 @@ extension Evaluator {
         // The "many" side is iterated; the other side must be unique per signature.
         let swapped = m.cardinality == .oneToMany
         let many = swapped ? r : l, one = swapped ? l : r
-        let (msig, osig, sigs) = Self.signatureIDs(many, one, m)
+        let (msig, osig, sigs) = signatureIDs(many, one, m)
         let drop = Self.dropsName(b.op, returnBool: b.returnBool)
         let delayed = ctx.options.delayedNameRemoval
         var oneAt = [Int](repeating: -1, count: sigs.count)
@@ -212,7 +213,7 @@ extension Evaluator {
                 if let k = pairOut[key] {
                     target = k
                 } else {
-                    let labels = Self.resultLabels(many[e.series].labels, one[oi].labels, m, dropName: drop && !delayed)
+                    let labels = resultLabels(many[e.series].labels, one[oi].labels, m, dropName: drop && !delayed)
                     let dn = delayed && (drop || many[e.series].dropName)
                     if let k = outIndex[labels] { target = k; if dn { out[k].dropName = true } } else {
                         outIndex[labels] = out.count
@@ -240,9 +241,9 @@ extension Evaluator {
     }
 
     /// The labels of a matched pair's result.
-    static func resultLabels(_ many: Labels, _ one: Labels, _ m: VectorMatching, dropName: Bool) -> Labels {
+    func resultLabels(_ many: Labels, _ one: Labels, _ m: VectorMatching, dropName: Bool) -> Labels {
         var pairs = many.pairs
-        if dropName { pairs.removeAll { $0.name == "__name__" } }
+        if dropName { pairs.removeAll { ctx.nameLabels.contains($0.name) } }
         if m.cardinality == .oneToOne {
             if m.on { pairs.removeAll { !m.labels.contains($0.name) } } else { pairs.removeAll { m.labels.contains($0.name) } }
         }

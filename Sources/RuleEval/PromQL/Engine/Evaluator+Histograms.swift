@@ -21,7 +21,7 @@ extension Evaluator {
                 continue
             }
             var drop: Set<String> = ["le"]
-            if !delayed { drop.insert("__name__") }
+            if !delayed { drop.formUnion(ctx.nameLabels) }
             let key = s.labels.removing(drop)
             if let g = groupOf[key] { groups[g].members.append((si, le)) } else {
                 groupOf[key] = groups.count
@@ -91,7 +91,7 @@ enum HistogramMath {
         guard let last = buckets.last, last.upperBound == .infinity else { return .nan }
         ensureMonotonic(&buckets)
         if buckets.count < 2 { return .nan }
-        let observations = last.count
+        let observations = buckets[buckets.count - 1].count
         if observations == 0 { return .nan }
         var rank = q * observations
         // First bucket whose count reaches the rank (the +Inf bucket excluded).
@@ -114,7 +114,7 @@ enum HistogramMath {
         prepare(&buckets)
         guard let last = buckets.last, last.upperBound == .infinity else { return .nan }
         ensureMonotonic(&buckets)
-        let count = last.count
+        let count = buckets[buckets.count - 1].count
         if count == 0 || lower.isNaN || upper.isNaN { return .nan }
         if lower >= upper { return 0 }
         var rank = 0.0, lowerRank = 0.0, upperRank = 0.0
@@ -129,7 +129,8 @@ enum HistogramMath {
             }
             let upperBound = b.upperBound
             func interpolate(_ v: Double) -> Double {
-                if lowerBound == -.infinity { return v == upperBound ? b.count : rank }
+                // An infinitely wide bucket cannot be interpolated: all of it counts as below.
+                if lowerBound == -.infinity { return b.count }
                 if upperBound == .infinity { return rank }
                 return rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound)
             }

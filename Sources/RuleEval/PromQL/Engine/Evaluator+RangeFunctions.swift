@@ -103,7 +103,6 @@ extension Evaluator {
         _ fn: (RangeWindow) throws(QueryError) -> Double?
     ) throws(QueryError) -> [StepSeries] {
         let n = stepCount
-        let fixed = arg.at != nil
         var ts: [Int64] = []
         var vs: [Double] = []
         var out: [StepSeries] = []
@@ -121,7 +120,7 @@ extension Evaluator {
             try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
                 try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                     var lo = 0, hi = 0
-                    for i in 0..<(fixed ? 1 : n) {
+                    for i in 0..<n {
                         let t = time(i)
                         let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
                         let lower = ref &- arg.rangeMs
@@ -134,7 +133,6 @@ extension Evaluator {
                     }
                 }
             }
-            if fixed, let p = points.first { points = (0..<n).map { FPoint(t: time($0), v: p.v) } }
             if points.isEmpty { return }
             var s = StepSeries(labels: labels, points: points, dropName: dropped)
             if !keepName { dropName(&s) }
@@ -238,10 +236,13 @@ extension Evaluator {
         case .paren(let inner): return absentLabels(inner)
         default: return Labels(sortedUnchecked: [])
         }
+        // Only labels pinned by exactly one equality matcher and no other matcher.
         var values: [String: String] = [:]
         var repeated = Set<String>()
-        for m in matchers where m.name != "__name__" && m.kind == .equal {
-            if values[m.name] != nil { repeated.insert(m.name) } else { values[m.name] = m.value }
+        var seen = Set<String>()
+        for m in matchers where m.name != "__name__" {
+            if !seen.insert(m.name).inserted || m.kind != .equal { repeated.insert(m.name) }
+            if m.kind == .equal { values[m.name] = m.value }
         }
         let pairs = values.filter { !repeated.contains($0.key) && !$0.value.isEmpty }
             .map { Label(name: $0.key, value: $0.value) }

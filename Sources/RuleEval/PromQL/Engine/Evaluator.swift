@@ -84,7 +84,7 @@ struct Evaluator {
         var out = series
         var changed = false
         for i in out.indices where out[i].dropName {
-            out[i].labels = out[i].labels.removing(["__name__"])
+            out[i].labels = out[i].labels.removing(ctx.nameLabels)
             out[i].dropName = false
             changed = true
         }
@@ -171,8 +171,8 @@ struct Evaluator {
     func dropName(_ s: inout StepSeries) {
         if ctx.options.delayedNameRemoval {
             s.dropName = true
-        } else if s.labels.pairs.contains(where: { $0.name == "__name__" }) {
-            s.labels = s.labels.removing(["__name__"])
+        } else if s.labels.pairs.contains(where: { ctx.nameLabels.contains($0.name) }) {
+            s.labels = s.labels.removing(ctx.nameLabels)
         }
     }
 

@@ -138,6 +138,7 @@ enum RangeFunctions {
 
     /// `mad_over_time`: median absolute deviation from the median.
     static func mad(_ values: [Double]) -> Double {
+        if values.contains(where: { $0.isNaN }) { return .nan }
         let median = quantile(0.5, values)
         return quantile(0.5, values.map { Swift.abs($0 - median) })
     }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import RuleEval
+import TSDB
+
+/// PromQL query latency in process: node_exporter-like data ingested through the WAL (blocks cut
+/// as time passes), then the queries through the engine, median and p90 over repeated runs.
+struct PromQLQueryBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promql-query",
+        abstract: "PromQL query latency over node_exporter-like data (in process, through the engine)."
+    )
+
+    @Option(help: "Hosts to simulate (about 1,000 series each).") var hosts = 100
+    @Option(help: "Hours of data at the 15 s scrape interval.") var hours = 4.0
+    @Option(help: "Runs per query.") var runs = 15
+    @Option(help: "Gauge G of the *_over_time queries.") var gauge = "node_scrape_collector_duration_seconds"
+    @Option(help: "Counter C of the rate queries.") var counter = "node_cpu_seconds_total"
+
+    func run() async throws {
+        let workload = try NodeExporterWorkload(hosts: hosts)
+        let path = NSTemporaryDirectory() + "tidemark-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let db = try DB.open(directory: path)
+        defer { try? db.close() }
+        let ingest = try NodeExporterIngest.run(into: db, workload: workload, hours: hours)
+        let engine = PromQLEngine(storage: db)
+        let end = ingest.lastT
+        let startMs = end - Int64(hours * 3_600_000)
+        print("data: \(workload.seriesCount) series (\(hosts) hosts), \(ingest.appended) samples over \(hours) h; \(db.blocks.count) blocks + head")
+        let g = gauge, c = counter
+        let queries: [(String, Bool)] = [
+            ("avg_over_time(\(g)[1h])", false),
+            ("quantile_over_time(0.95, \(g)[1h])", false),
+            ("quantile_over_time(0.99, \(g)[1h])", false),
+            ("max_over_time(\(g)[1h])", false),
+            ("sum by (instance) (rate(\(c)[5m]))", false),
+            ("sum(rate(\(c)[5m]))", true),
+        ]
+        for (q, isRange) in queries {
+            var times: [Double] = []
+            var seriesOut = 0
+            var loaded = 0
+            for _ in 0..<runs {
+                let t0 = ContinuousClock.now
+                let r = isRange
+                    ? try await engine.rangeQuery(q, start: startMs, end: end, step: 60_000)
+                    : try await engine.instantQuery(q, at: end)
+                let d = ContinuousClock.now - t0
+                times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                switch r.value {
+                case .vector(let v): seriesOut = v.count
+                case .matrix(let m): seriesOut = m.count
+                default: break
+                }
+                loaded = r.samplesLoaded
+            }
+            times.sort()
+            let median = times[times.count / 2], p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
+            print(String(format: "%-48@ %@  median %7.2f ms  p90 %7.2f ms  (%d series out, %d samples held)",
+                         q as NSString, (isRange ? "range 60s" : "instant  ") as NSString, median, p90, seriesOut, loaded))
+        }
+    }
+}
