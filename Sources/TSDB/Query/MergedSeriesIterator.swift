@@ -9,7 +9,7 @@ public struct MergedSeriesIterator: SampleIterator {
     @usableFromInline enum Stage: UInt8 {
         /// `chain` (pass-through); `t`/`v` unused.
         case chain
-        /// The head after the chain; `t`/`v` hold the current sample.
+        /// The head after the chain (`head`, inline: this is the hot path for recent data).
         case head
         /// General merge of `rest.blocks` and `rest.head`; `t`/`v` hold the current sample.
         case merge
@@ -18,8 +18,9 @@ public struct MergedSeriesIterator: SampleIterator {
 
     @usableFromInline var stage: Stage
     @usableFromInline var chain: BlockSeriesIterator
-    /// Head and merge state, boxed (copy-on-write) so the common block-only iterator is small and
-    /// cheap to copy; nil when there is no head and no merge.
+    /// The head's chunks after the chain (empty when none).
+    @usableFromInline var head: HeadChunksIterator
+    /// Merge state, boxed (copy-on-write); nil unless sources overlap.
     @usableFromInline var rest: MergedSeriesState?
     @usableFromInline let mint: Int64
     @usableFromInline let maxt: Int64
@@ -30,6 +31,7 @@ public struct MergedSeriesIterator: SampleIterator {
     public init(blocks: [BlockSeriesIterator], head: HeadChunksIterator?, mint: Int64, maxt: Int64) {
         stage = .merge
         chain = BlockSeriesIterator(chunks: [], mint: mint, maxt: maxt)
+        self.head = HeadChunksIterator([])
         rest = MergedSeriesState(blocks: blocks, head: head)
         self.mint = mint
         self.maxt = maxt
@@ -39,28 +41,54 @@ public struct MergedSeriesIterator: SampleIterator {
     init(chain: BlockSeriesIterator, head: HeadChunksIterator?, mint: Int64, maxt: Int64) {
         stage = .chain
         self.chain = chain
-        rest = head.map { MergedSeriesState(blocks: [], head: $0) }
+        self.head = head ?? HeadChunksIterator([])
+        rest = nil
         self.mint = mint
         self.maxt = maxt
     }
 
-    @inlinable public var timestamp: Int64 { stage == .chain ? chain.timestamp : t }
-    @inlinable public var value: Double { stage == .chain ? chain.value : v }
+    @inlinable public var timestamp: Int64 {
+        switch stage {
+        case .chain: return chain.timestamp
+        case .head: return head.timestamp
+        default: return t
+        }
+    }
+    @inlinable public var value: Double {
+        switch stage {
+        case .chain: return chain.value
+        case .head: return head.value
+        default: return v
+        }
+    }
 
     @inlinable public mutating func next() -> Bool {
-        if stage == .chain {
+        switch stage {
+        case .chain:
             if chain.next() { return true }
             return enterHead(seekingTo: mint)
+        case .head:
+            if head.next() && head.timestamp <= maxt { return true }
+            stage = .done
+            return false
+        default:
+            return slowNext()
         }
-        return slowNext()
     }
 
     @inlinable public mutating func seek(to target: Int64) -> Bool {
-        if stage == .chain {
+        switch stage {
+        case .chain:
             if chain.seek(to: target) { return true }
             return enterHead(seekingTo: Swift.max(target, mint))
+        case .head:
+            if head.timestamp >= target { return true }
+            if head.seek(to: target) && head.timestamp <= maxt { return true }
+            stage = .done
+            return false
+        default:
+            return slowSeek(to: target)
         }
-        return slowSeek(to: target)
     }
 
     /// The boxed state, copied first if another iterator copy shares it.
@@ -72,26 +100,16 @@ public struct MergedSeriesIterator: SampleIterator {
 
     /// The chain is exhausted: continue with the head, positioned at `target` or later.
     @usableFromInline mutating func enterHead(seekingTo target: Int64) -> Bool {
-        guard let r = uniqueRest(), r.head != nil else { stage = .done; return false }
         stage = .head
-        return headCurrent(r, r.head?.seek(to: target) ?? false)
-    }
-
-    /// Takes the head's current sample if `ok` and within `maxt`.
-    @usableFromInline mutating func headCurrent(_ r: MergedSeriesState, _ ok: Bool) -> Bool {
-        guard ok, let h = r.head, h.timestamp <= maxt else { stage = .done; return false }
-        t = h.timestamp
-        v = h.value
-        return true
+        if head.seek(to: target) && head.timestamp <= maxt { return true }
+        stage = .done
+        return false
     }
 
     @usableFromInline mutating func slowNext() -> Bool {
         switch stage {
-        case .chain: return next()
+        case .chain, .head: return next()
         case .done: return false
-        case .head:
-            guard let r = uniqueRest() else { stage = .done; return false }
-            return headCurrent(r, r.head?.next() ?? false)
         case .merge:
             guard let r = uniqueRest() else { stage = .done; return false }
             if !r.started { return seekAll(r, mint) }
@@ -107,12 +125,8 @@ public struct MergedSeriesIterator: SampleIterator {
 
     @usableFromInline mutating func slowSeek(to target: Int64) -> Bool {
         switch stage {
-        case .chain: return seek(to: target)
+        case .chain, .head: return seek(to: target)
         case .done: return false
-        case .head:
-            if t >= target { return true }
-            guard let r = uniqueRest() else { stage = .done; return false }
-            return headCurrent(r, r.head?.seek(to: target) ?? false)
         case .merge:
             guard let r = uniqueRest() else { stage = .done; return false }
             if !r.started { return seekAll(r, Swift.max(target, mint)) }

@@ -38,33 +38,92 @@ extension Evaluator {
         }
     }
 
-    /// Calls `body` with each series of a range argument and an iterator over its samples (stale
-    /// markers included; consumers skip them). Matrix selectors stream from storage; subqueries
-    /// are evaluated first.
-    func forEachRangeSeries(
-        _ arg: RangeArgument,
-        _ body: (Labels, Bool, inout ArraySampleIterator?, inout MergedSeriesIterator?) throws(QueryError) -> Void
-    ) throws(QueryError) {
+    /// The series of a range argument: selected from storage (matrix selector) or computed
+    /// (subquery); one of the two is empty.
+    struct RangeInputs {
+        var selected: [QueriedSeries] = []
+        var computed: [StepSeries] = []
+        var count: Int { selected.count + computed.count }
+    }
+
+    func rangeInputs(_ arg: RangeArgument) throws(QueryError) -> RangeInputs {
+        var inputs = RangeInputs()
         if let ms = arg.selector {
             let firstRef = refTime(start, at: arg.at, offset: arg.offsetMs)
             let lastRef = refTime(end, at: arg.at, offset: arg.offsetMs)
             let q = ctx.storage.querier(mint: firstRef &- arg.rangeMs &+ 1, maxt: lastRef)
-            for s in q.select(ms.selector.matchers) {
-                try ctx.check()
-                var a: ArraySampleIterator? = nil
-                var m: MergedSeriesIterator? = s.makeIterator()
-                try body(s.labels, false, &a, &m)
-            }
+            inputs.selected = q.select(ms.selector.matchers)
         } else if let sq = arg.subquery {
-            let (series, _, _) = try evalSubqueryInner(sq)
-            for s in series {
-                try ctx.check()
-                var a: ArraySampleIterator? = ArraySampleIterator(timestamps: s.points.map(\.t), values: s.points.map(\.v))
-                var m: MergedSeriesIterator? = nil
-                try body(s.labels, s.dropName, &a, &m)
+            inputs.computed = try evalSubqueryInner(sq).series
+        }
+        return inputs
+    }
+
+    /// Per-worker buffers of the range functions.
+    final class RangeWorker {
+        let scratch = WindowScratch()
+        var ts: [Int64] = []
+        var vs: [Double] = []
+    }
+
+    /// Runs `body` on every series of a range argument with an iterator over its samples (stale
+    /// markers included; consumers skip them) and collects the non-nil results in input order.
+    /// Many series are split over the cores: `body` must only touch its worker's buffers.
+    func mapRangeSeries(
+        _ arg: RangeArgument,
+        _ body: (RangeWorker, Labels, Bool, inout ArraySampleIterator?, inout MergedSeriesIterator?) throws(QueryError) -> StepSeries?
+    ) throws(QueryError) -> [StepSeries] {
+        let inputs = try rangeInputs(arg)
+        let count = inputs.count
+        let deadline = ctx.deadline
+        func run(_ range: Range<Int>, _ worker: RangeWorker) -> Result<[StepSeries], QueryError> {
+            var out: [StepSeries] = []
+            do throws(QueryError) {
+                for i in range {
+                    if i & 31 == 0 && ContinuousClock.now > deadline { throw .timeout(ctx.options.timeout) }
+                    var a: ArraySampleIterator? = nil
+                    var m: MergedSeriesIterator? = nil
+                    let labels: Labels, dropped: Bool
+                    if inputs.selected.isEmpty {
+                        let s = inputs.computed[i]
+                        a = ArraySampleIterator(timestamps: s.points.map(\.t), values: s.points.map(\.v))
+                        labels = s.labels; dropped = s.dropName
+                    } else {
+                        m = inputs.selected[i].makeIterator()
+                        labels = inputs.selected[i].labels; dropped = false
+                    }
+                    if let r = try body(worker, labels, dropped, &a, &m) { out.append(r) }
+                }
+            } catch {
+                return .failure(error)
+            }
+            return .success(out)
+        }
+        let workers = Swift.min(Self.cores, count / 64)
+        let results: [Result<[StepSeries], QueryError>]
+        if workers <= 1 {
+            results = [run(0..<count, RangeWorker())]
+        } else {
+            let per = (count + workers - 1) / workers
+            results = Parallel.map(workers) { w in run((w * per)..<Swift.min(count, (w + 1) * per), RangeWorker()) }
+        }
+        var out: [StepSeries] = []
+        out.reserveCapacity(count)
+        for r in results {
+            switch r {
+            case .success(let part): out.append(contentsOf: part)
+            case .failure(let e): throw e
             }
         }
+        try ctx.checkNow()
+        var held = 0
+        for s in out { held &+= s.points.count }
+        try ctx.add(samples: held)
+        return out
     }
+
+    /// Cores to spread per-series work over.
+    static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// A `*_over_time` function computed by the storage engine's window kernel, one pass per series.
     func evalOverTimeKernel(_ fn: WindowFunction, _ arg: RangeArgument, keepName: Bool) throws(QueryError) -> [StepSeries] {
@@ -74,9 +133,7 @@ extension Evaluator {
         let steps = fixed
             ? RangeSteps(start: firstRef, end: firstRef, step: 0, range: arg.rangeMs)
             : RangeSteps(start: firstRef, end: refTime(end, at: nil, offset: arg.offsetMs), step: interval, range: arg.rangeMs)
-        let scratch = WindowScratch()
-        var out: [StepSeries] = []
-        try forEachRangeSeries(arg) { (labels, dropped, a, m) throws(QueryError) in
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
             var points: [FPoint] = []
             let emit: (Int64, Double) -> Void = { ref, v in
                 if fixed {
@@ -85,40 +142,35 @@ extension Evaluator {
                     points.append(FPoint(t: ref &+ arg.offsetMs, v: v))
                 }
             }
-            if var it = m { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: scratch, emit: emit) }
-            else if var it = a { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: scratch, emit: emit) }
-            if points.isEmpty { return }
-            try ctx.add(samples: points.count)
+            if var it = m { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit) }
+            else if var it = a { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit) }
+            if points.isEmpty { return nil }
             var s = StepSeries(labels: labels, points: points, dropName: dropped)
             if !keepName { dropName(&s) }
-            out.append(s)
+            return s
         }
         return try afterNameDrop(out)
     }
 
     /// A range function over materialised windows: `fn` gets each non-empty window (stale markers
-    /// removed) and returns the step's value, or nil for none.
+    /// removed) and returns the step's value, or nil for none. `fn` may run on several threads.
     func evalWindows(
         _ arg: RangeArgument, keepName: Bool, minSamples: Int = 1,
         _ fn: (RangeWindow) throws(QueryError) -> Double?
     ) throws(QueryError) -> [StepSeries] {
         let n = stepCount
-        var ts: [Int64] = []
-        var vs: [Double] = []
-        var out: [StepSeries] = []
-        try forEachRangeSeries(arg) { (labels, dropped, a, m) throws(QueryError) in
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
+            worker.ts.removeAll(keepingCapacity: true)
+            worker.vs.removeAll(keepingCapacity: true)
             if var it = m {
-                while it.next() { if !StaleNaN.isStale(it.value) { ts.append(it.timestamp); vs.append(it.value) } }
+                while it.next() { if !StaleNaN.isStale(it.value) { worker.ts.append(it.timestamp); worker.vs.append(it.value) } }
             } else if var it = a {
-                while it.next() { if !StaleNaN.isStale(it.value) { ts.append(it.timestamp); vs.append(it.value) } }
+                while it.next() { if !StaleNaN.isStale(it.value) { worker.ts.append(it.timestamp); worker.vs.append(it.value) } }
             }
-            if ts.count < minSamples { return }
-            try ctx.add(samples: ts.count)
+            if worker.ts.count < minSamples { return nil }
             var points: [FPoint] = []
-            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
-                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+            try worker.ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                try worker.vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                     var lo = 0, hi = 0
                     for i in 0..<n {
                         let t = time(i)
@@ -133,10 +185,10 @@ extension Evaluator {
                     }
                 }
             }
-            if points.isEmpty { return }
+            if points.isEmpty { return nil }
             var s = StepSeries(labels: labels, points: points, dropName: dropped)
             if !keepName { dropName(&s) }
-            out.append(s)
+            return s
         }
         return try afterNameDrop(out)
     }
