@@ -10,9 +10,8 @@ extension Evaluator {
     func evalCall(_ c: Call) throws(QueryError) -> EvalValue {
         let name = c.function.name
         if name.hasPrefix("histogram_"), name != "histogram_quantile", name != "histogram_fraction" {
-            // These read native histograms only; float samples are ignored, as in Prometheus.
-            _ = try evalVector(c.args[0])
-            return .vector([])
+            // These read native histograms only, which Tidemark does not store yet.
+            throw .badData("\(name)() needs native histograms, which are not supported: use classic histograms (_bucket, _sum and _count series) with histogram_quantile() or histogram_fraction()")
         }
         if let series = try evalRangeFunction(c) { return .vector(series) }
         switch name {
