@@ -5,18 +5,20 @@ struct Lexer {
     /// The query's UTF-8 bytes (identifier tokens point into them).
     let b: [UInt8]
     private var i = 0
+    /// String literals' decoded values, by `Token.Kind.string` index.
+    var strings: [String] = []
 
     init(_ query: String) { b = Array(query.utf8) }
 
     /// All tokens, ending with `.eof`.
-    static func tokens(_ query: String) throws(PromQLParseError) -> (tokens: [Token], bytes: [UInt8]) {
+    static func tokens(_ query: String) throws(PromQLParseError) -> (tokens: [Token], bytes: [UInt8], strings: [String]) {
         var l = Lexer(query)
         var out: [Token] = []
         out.reserveCapacity(l.b.count / 3 + 2)
         while true {
             let t = try l.next(query)
             out.append(t)
-            if t.kind == .eof { return (out, l.b) }
+            if t.kind == .eof { return (out, l.b, l.strings) }
         }
     }
 
@@ -220,7 +222,8 @@ struct Lexer {
         if j < b.count, b[j] == quote {
             let text = String(decoding: b[i..<j], as: UTF8.self)
             i = j + 1
-            return Token(kind: .string(text), offset: start)
+            strings.append(text)
+            return Token(kind: .string(strings.count - 1), offset: start)
         }
         var out: [UInt8] = []
         while true {
@@ -261,7 +264,8 @@ struct Lexer {
                 throw PromQLParseError(query, i - 2, "unknown escape sequence \"\\\(Character(UnicodeScalar(e)))\"")
             }
         }
-        return Token(kind: .string(String(decoding: out, as: UTF8.self)), offset: start)
+        strings.append(String(decoding: out, as: UTF8.self))
+        return Token(kind: .string(strings.count - 1), offset: start)
     }
 
     private mutating func hexDigits(_ query: String, _ n: Int, _ start: Int) throws(PromQLParseError) -> UInt32 {

@@ -5,6 +5,7 @@ public struct PromQLParser {
     private let query: String
     private let bytes: [UInt8]
     private var tokens: [Token]
+    private let strings: [String]
     private var pos = 0
     /// Current nesting of sub-expressions, bounded so hostile input cannot exhaust the stack.
     private var depth = 0
@@ -12,18 +13,19 @@ public struct PromQLParser {
 
     /// Parses `query` into a checked expression tree.
     public static func parse(_ query: String) throws(PromQLParseError) -> Expr {
-        let (tokens, bytes) = try Lexer.tokens(query)
-        var p = PromQLParser(query: query, bytes: bytes, tokens: tokens)
+        let (tokens, bytes, strings) = try Lexer.tokens(query)
+        var p = PromQLParser(query: query, bytes: bytes, tokens: tokens, strings: strings)
         guard p.current.kind != .eof else { throw p.error("no expression found in input") }
         let e = try p.parseBinary(minPrecedence: 1)
         guard p.current.kind == .eof else { throw p.error("unexpected \(p.describe(p.current))") }
         return e
     }
 
-    private init(query: String, bytes: [UInt8], tokens: [Token]) {
+    private init(query: String, bytes: [UInt8], tokens: [Token], strings: [String]) {
         self.query = query
         self.bytes = bytes
         self.tokens = tokens
+        self.strings = strings
     }
 
     /// An identifier token's text.
@@ -43,7 +45,7 @@ public struct PromQLParser {
         switch t.kind {
         case .number(let v): return "number \"\(v)\""
         case .duration: return "duration"
-        case .string(let s): return "string \"\(s)\""
+        case .string(let k): return "string \"\(strings[k])\""
         case .identifier: return "identifier \"\(text(of: t))\""
         case .op(let o): return "\"\(o.rawValue)\""
         case .leftParen: return "\"(\""
@@ -318,9 +320,9 @@ public struct PromQLParser {
             // A duration where a number goes is its seconds (`predict_linear(x[1h], 1h)`).
             advance()
             return .number(Double(ms) / 1000)
-        case .string(let s):
+        case .string(let k):
             advance()
-            return .string(s)
+            return .string(strings[k])
         case .leftParen:
             advance()
             let e = try parseBinary(minPrecedence: 1)
@@ -359,6 +361,7 @@ public struct PromQLParser {
 
     private mutating func parseSelector(name: String?, at t: Token) throws(PromQLParseError) -> VectorSelector {
         var matchers: [Matcher] = []
+        matchers.reserveCapacity(4)
         if let name { matchers.append(.eq("__name__", name)) }
         if current.kind == .leftBrace {
             advance()
@@ -373,9 +376,10 @@ public struct PromQLParser {
                     throw error("unexpected \(describe(current)) in label matching, expected one of \"=\", \"!=\", \"=~\", \"!~\"")
                 }
                 advance()
-                guard case .string(let value) = current.kind else {
+                guard case .string(let k) = current.kind else {
                     throw error("unexpected \(describe(current)) in label matching, expected string")
                 }
+                let value = strings[k]
                 advance()
                 if label == "__name__", name != nil { throw error("metric name must not be set twice: \"\(name ?? "")\" or \"\(value)\"", at: nameToken) }
                 do {

@@ -4,7 +4,8 @@ struct Token {
         case number(Double)
         /// A duration literal, in milliseconds (`5m`, `1h30m`).
         case duration(Int64)
-        case string(String)
+        /// A string literal: its index in the lexer's string table (keeps tokens trivially copyable).
+        case string(Int)
         /// A name: metric names (may contain `:`), label names, function names, keywords. Its
         /// text is the query's bytes `offset..<end` (not copied until the parser needs it).
         case identifier
