@@ -16,6 +16,7 @@ struct PromQLQueryBenchmark: AsyncParsableCommand {
     @Option(help: "Runs per query.") var runs = 15
     @Option(help: "Gauge G of the *_over_time queries.") var gauge = "node_scrape_collector_duration_seconds"
     @Option(help: "Counter C of the rate queries.") var counter = "node_cpu_seconds_total"
+    @Option(help: "Only run the queries containing this text.") var only: String?
 
     func run() async throws {
         let workload = try NodeExporterWorkload(hosts: hosts)
@@ -37,7 +38,7 @@ struct PromQLQueryBenchmark: AsyncParsableCommand {
             ("sum by (instance) (rate(\(c)[5m]))", false),
             ("sum(rate(\(c)[5m]))", true),
         ]
-        for (q, isRange) in queries {
+        for (q, isRange) in queries where only.map({ q.contains($0) }) ?? true {
             var times: [Double] = []
             var seriesOut = 0
             var loaded = 0
