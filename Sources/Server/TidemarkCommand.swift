@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import RuleEval
 import TSDB
 
 /// The `tidemark` server: Prometheus-style flags, storage, health endpoints and its own metrics.
@@ -45,6 +46,67 @@ struct TidemarkCommand: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel = "info"
 
+    @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take before it is aborted, e.g. 2m, 30s.")
+    var queryTimeout = "2m"
+
+    @Option(name: .customLong("query.max-samples"), help: "Maximum number of samples a single query can load into memory.")
+    var queryMaxSamples = 50_000_000
+
+    @Option(name: .customLong("query.max-concurrency"), help: "Maximum number of queries executed concurrently; later ones wait.")
+    var queryMaxConcurrency = 20
+
+    @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample, e.g. 5m.")
+    var queryLookbackDelta = "5m"
+
+    @Option(name: .customLong("enable-feature"), help: "Comma-separated feature names to enable (repeatable): promql-delayed-name-removal, promql-experimental-functions, type-and-unit-labels.")
+    var enableFeature: [String] = []
+
+    /// Every flag with its value, for `/api/v1/status/flags`.
+    var flagValues: [String: String] {
+        [
+            "config.file": configFile ?? "", "web.enable-admin-api": "\(enableAdminAPI)", "web.enable-lifecycle": "\(enableLifecycle)",
+            "web.max-request-body-bytes": maxBodyBytes, "web.max-series-per-request": "\(maxSeriesPerRequest)",
+            "storage.tsdb.path": storagePath, "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
+            "storage.tsdb.wal-sync": walSync, "web.listen-address": listenAddress, "log.level": logLevel,
+            "query.timeout": queryTimeout, "query.max-samples": "\(queryMaxSamples)", "query.max-concurrency": "\(queryMaxConcurrency)",
+            "query.lookback-delta": queryLookbackDelta, "enable-feature": enableFeature.joined(separator: ","),
+        ]
+    }
+
+    /// The engine settings the `--query.*` and `--enable-feature` flags ask for.
+    func engineOptions(logger: Logger) throws -> EngineOptions {
+        var o = EngineOptions()
+        let timeoutMs: Int64, lookbackMs: Int64
+        do {
+            timeoutMs = try DurationParser.milliseconds(queryTimeout)
+            lookbackMs = try DurationParser.milliseconds(queryLookbackDelta)
+        } catch {
+            throw ValidationError("--query.timeout / --query.lookback-delta: \(error)")
+        }
+        guard timeoutMs > 0 else { throw ValidationError("--query.timeout must be positive; got \(queryTimeout)") }
+        guard lookbackMs > 0 else { throw ValidationError("--query.lookback-delta must be positive; got \(queryLookbackDelta)") }
+        guard queryMaxSamples > 0 else { throw ValidationError("--query.max-samples must be positive; got \(queryMaxSamples)") }
+        guard queryMaxConcurrency > 0 else { throw ValidationError("--query.max-concurrency must be positive; got \(queryMaxConcurrency)") }
+        o.timeout = .milliseconds(timeoutMs)
+        o.lookbackDeltaMs = lookbackMs
+        o.maxSamples = queryMaxSamples
+        o.maxConcurrentQueries = queryMaxConcurrency
+        let features = EnabledFeatures(enableFeature)
+        for name in features.unknown {
+            logger.warning("unknown option for --enable-feature, ignored", metadata: ["option": "\(name)"])
+        }
+        o.delayedNameRemoval = features.delayedNameRemoval
+        o.experimentalFunctions = features.experimentalFunctions
+        o.typeAndUnitLabels = features.typeAndUnitLabels
+        return o
+    }
+
+    /// Retention as Prometheus words it in runtime info: `15d`, `10GB`, `15d or 10GB`.
+    var retentionDescription: String {
+        let parts = [retentionTime, retentionSize].filter { $0 != "0" && !$0.isEmpty }
+        return parts.isEmpty ? "unlimited" : parts.joined(separator: " or ")
+    }
+
     func run() async throws {
         let level: Logger.Level
         switch logLevel {
@@ -77,6 +139,7 @@ struct TidemarkCommand: AsyncParsableCommand {
         default: throw ValidationError("--storage.tsdb.wal-sync must be interval, always or never; got \(walSync)")
         }
         let (host, port) = try ListenAddress.parse(listenAddress)
+        let queryOptions = try engineOptions(logger: logger)
         let bodyLimit: Int
         do { bodyLimit = Int(try ByteSizeParser.bytes(maxBodyBytes)) } catch { throw ValidationError("--web.max-request-body-bytes: \(error)") }
 
@@ -116,6 +179,11 @@ struct TidemarkCommand: AsyncParsableCommand {
         FederateRoute.register(on: router, db: db, externalLabels: { await reloader.externalLabels })
         if enableAdminAPI { AdminRoutes.register(on: router, db: db, logger: logger) }
         LifecycleRoutes.register(on: router, enabled: enableLifecycle, reloader: reloader)
+        let status = ServerStatus(flags: flagValues, storageRetention: retentionDescription,
+                                  startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
+                                  configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) })
+        QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,
+                 status: status).register(on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),

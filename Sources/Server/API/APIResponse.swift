@@ -1,10 +1,28 @@
-import Foundation
 import Hummingbird
 
 /// Prometheus API JSON envelopes: `{"status":"success","data":…}` and `{"status":"error",…}`.
 enum APIResponse {
     static func success(_ dataJSON: String) -> Response {
         json(.ok, "{\"status\":\"success\",\"data\":\(dataJSON)}")
+    }
+
+    /// `{"status":"success","data":…,"warnings":[…],"infos":[…]}`, the data written by `writeData`
+    /// straight into the response bytes; the annotation arrays only when non-empty, as Prometheus.
+    static func success(warnings: [String] = [], infos: [String] = [], reservingCapacity n: Int = 256,
+                        _ writeData: (inout JSONBuffer) -> Void) -> Response {
+        var b = JSONBuffer(reservingCapacity: n)
+        b.raw(#"{"status":"success","data":"#)
+        writeData(&b)
+        if !warnings.isEmpty {
+            b.raw(#","warnings":"#)
+            b.stringArray(warnings)
+        }
+        if !infos.isEmpty {
+            b.raw(#","infos":"#)
+            b.stringArray(infos)
+        }
+        b.byte(UInt8(ascii: "}"))
+        return b.response()
     }
 
     static func error(_ status: HTTPResponse.Status, type: String, _ message: String) -> Response {
@@ -25,18 +43,8 @@ enum APIResponse {
 
     /// A JSON string literal.
     static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var b = JSONBuffer(reservingCapacity: s.utf8.count + 2)
+        b.string(s)
+        return b.text
     }
 }

@@ -22,6 +22,8 @@ actor ConfigReloader {
     let logger: Logger
     private(set) var current = PrometheusConfig()
     private(set) var lastError: String?
+    /// When a configuration was last loaded successfully (start-up or reload).
+    private(set) var lastSuccessTime = Date()
 
     init(source: ConfigSource, scrapes: ScrapeManager, logger: Logger) {
         self.source = source
@@ -39,6 +41,7 @@ actor ConfigReloader {
             for w in warnings { logger.warning("config: \(w)") }
             current = c
             lastError = nil
+            lastSuccessTime = Date()
             await scrapes.apply(c)
             logger.info("configuration reloaded")
         } catch {

@@ -1,0 +1,13 @@
+import Foundation
+
+/// What `/api/v1/status/*` reports about the running server beyond the database.
+struct ServerStatus: Sendable {
+    /// Every command-line flag with its value in force, by Prometheus-style name.
+    let flags: [String: String]
+    /// Retention as Prometheus words it: `15d`, `10GiB` or `15d or 10GiB`.
+    let storageRetention: String
+    /// When the process started.
+    let startTime: Date
+    /// Whether the last configuration load succeeded, and when one last did.
+    let configState: @Sendable () async -> (success: Bool, lastSuccess: Date)
+}
