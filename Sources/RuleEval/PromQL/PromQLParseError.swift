@@ -18,5 +18,6 @@ public struct PromQLParseError: Error, Sendable, Equatable, CustomStringConverti
         self.message = message
     }
 
-    public var description: String { "parse error at line \(line), char \(column): \(message)" }
+    /// Prometheus' form, `line:column: parse error: message`.
+    public var description: String { "\(line):\(column): parse error: \(message)" }
 }

@@ -146,3 +146,18 @@ final class SwiftRegexMatchBox {
     let match: Regex<AnyRegexOutput>.Match
     init(_ match: Regex<AnyRegexOutput>.Match) { self.match = match }
 }
+
+/// A compiled replacement template for `RelabelRegex` matches (Go's `Regexp.Expand` rules).
+public struct RegexReplacement: Sendable {
+    let template: ExpansionTemplate
+    /// Parses `template` (`$1`, `${1}`, `$name`, `$$`).
+    public init(_ template: String) { self.template = ExpansionTemplate(template) }
+}
+
+extension RelabelRegex {
+    /// `replacement` expanded with the groups of matching the whole of `s`; nil when `s` does not
+    /// match (PromQL's `label_replace`).
+    public func replace(_ s: String, with replacement: RegexReplacement) -> String? {
+        match(s).map { replacement.template.expand($0) }
+    }
+}

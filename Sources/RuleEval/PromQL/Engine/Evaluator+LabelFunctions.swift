@@ -12,16 +12,16 @@ extension Evaluator {
     /// `label_replace(v, dst, replacement, src, regex)`.
     func labelReplace(_ c: Call) throws(QueryError) -> [StepSeries] {
         let dst = try stringArg(c, 1), repl = try stringArg(c, 2), src = try stringArg(c, 3), pattern = try stringArg(c, 4)
-        let regex: Regex<AnyRegexOutput>
-        do { regex = try Regex("^(?s:" + pattern + ")$") } catch {
+        let regex: RelabelRegex
+        do { regex = try RelabelRegex(pattern) } catch {
             throw .badData("invalid regular expression in label_replace(): \(pattern)")
         }
+        let replacement = RegexReplacement(repl)
         guard LabelValidation.isValidLabelName(dst) else { throw .badData("invalid destination label name in label_replace(): \(dst)") }
         var series = try evalVector(c.args[0])
         for i in series.indices {
             let value = series[i].labels[src]
-            guard let match = try? regex.wholeMatch(in: value) else { continue }
-            let result = Self.expand(repl, match)
+            guard let result = regex.replace(value, with: replacement) else { continue }
             series[i].labels = series[i].labels.setting(dst, to: result)
             if dst == "__name__" { series[i].dropName = false }
         }
@@ -42,41 +42,5 @@ extension Evaluator {
             if dst == "__name__" { series[i].dropName = false }
         }
         return try Self.mergeSameLabels(series)
-    }
-
-    /// Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; unknown groups expand to "".
-    static func expand(_ template: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
-        let t = Array(template.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var i = 0
-        func isNameChar(_ u: Unicode.Scalar) -> Bool {
-            (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") || (u >= "0" && u <= "9") || u == "_"
-        }
-        func group(_ name: String) -> String {
-            if let n = Int(name) {
-                guard n >= 0, n < match.output.count, let sub = match.output[n].substring else { return "" }
-                return String(sub)
-            }
-            if let sub = match.output[name]?.substring { return String(sub) }
-            return ""
-        }
-        while i < t.count {
-            guard t[i] == "$", i + 1 < t.count else { out.append(t[i]); i += 1; continue }
-            if t[i + 1] == "$" { out.append("$"); i += 2; continue }
-            var name = ""
-            var j = i + 1
-            if t[j] == "{" {
-                j += 1
-                while j < t.count && isNameChar(t[j]) { name.unicodeScalars.append(t[j]); j += 1 }
-                guard j < t.count, t[j] == "}", !name.isEmpty else { out.append(t[i]); i += 1; continue }
-                j += 1
-            } else {
-                while j < t.count && isNameChar(t[j]) { name.unicodeScalars.append(t[j]); j += 1 }
-                guard !name.isEmpty else { out.append(t[i]); i += 1; continue }
-            }
-            out.append(contentsOf: group(name).unicodeScalars)
-            i = j
-        }
-        return String(out)
     }
 }

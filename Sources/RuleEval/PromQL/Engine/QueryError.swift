@@ -29,7 +29,9 @@ public enum QueryError: Error, Sendable, CustomStringConvertible {
         case .badData(let m), .execution(let m): return m
         case .tooManySamples(let limit):
             return "query processing would load too many samples into memory in query execution (over --query.max-samples=\(limit)): narrow the selector or the time range, or raise the flag"
-        case .timeout(let d): return "query timed out in query execution (over --query.timeout=\(d.components.seconds)s)"
+        case .timeout(let d):
+            let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+            return "query timed out in query execution (after \(ms) ms: narrow the query, or raise the timeout parameter or --query.timeout)"
         case .canceled: return "query was canceled in query execution"
         }
     }
