@@ -17,18 +17,28 @@ struct PromQLQueryBenchmark: AsyncParsableCommand {
     @Option(help: "Gauge G of the *_over_time queries.") var gauge = "node_scrape_collector_duration_seconds"
     @Option(help: "Counter C of the rate queries.") var counter = "node_cpu_seconds_total"
     @Option(help: "Only run the queries containing this text.") var only: String?
+    @Option(help: "Extra instant queries to time, separated by ';'.") var extra: String?
+    @Option(help: "Keep the data in this directory and reuse it on the next run (same hosts and hours).") var dir: String?
 
     func run() async throws {
         let workload = try NodeExporterWorkload(hosts: hosts)
-        let path = NSTemporaryDirectory() + "tidemark-bench-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let path = dir ?? NSTemporaryDirectory() + "tidemark-bench-\(UUID().uuidString)"
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: path) } }
+        let marker = path + "/bench-last-timestamp"
+        let reused = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int64($0) }
         let db = try DB.open(directory: path)
         defer { try? db.close() }
-        let ingest = try NodeExporterIngest.run(into: db, workload: workload, hours: hours)
+        let end: Int64
+        if let reused {
+            end = reused
+        } else {
+            let ingest = try NodeExporterIngest.run(into: db, workload: workload, hours: hours)
+            end = ingest.lastT
+            if dir != nil { try String(end).write(toFile: marker, atomically: true, encoding: .utf8) }
+        }
         let engine = PromQLEngine(storage: db)
-        let end = ingest.lastT
         let startMs = end - Int64(hours * 3_600_000)
-        print("data: \(workload.seriesCount) series (\(hosts) hosts), \(ingest.appended) samples over \(hours) h; \(db.blocks.count) blocks + head")
+        print("data: \(workload.seriesCount) series (\(hosts) hosts) over \(hours) h, \(db.head.numSamples) samples in the head; \(db.blocks.count) blocks + head\(reused != nil ? " (reused)" : "")")
         let g = gauge, c = counter
         let queries: [(String, Bool)] = [
             ("avg_over_time(\(g)[1h])", false),
@@ -38,7 +48,8 @@ struct PromQLQueryBenchmark: AsyncParsableCommand {
             ("sum by (instance) (rate(\(c)[5m]))", false),
             ("sum(rate(\(c)[5m]))", true),
         ]
-        for (q, isRange) in queries where only.map({ q.contains($0) }) ?? true {
+        let extras = (extra ?? "").split(separator: ";").map { (String($0), false) }
+        for (q, isRange) in queries + extras where only.map({ q.contains($0) }) ?? true {
             var times: [Double] = []
             var seriesOut = 0
             var loaded = 0

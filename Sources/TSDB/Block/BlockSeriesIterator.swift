@@ -128,3 +128,20 @@ public struct BlockSeriesIterator: SampleIterator, @unchecked Sendable {
         return false
     }
 }
+
+extension BlockSeriesIterator {
+    /// Appends every remaining sample (after the current one) to `ts`/`vs`, a chunk at a time,
+    /// and leaves the iterator exhausted.
+    public mutating func drain(into ts: inout [Int64], _ vs: inout [Double]) {
+        while true {
+            let from = i &+ 1
+            if from < end, let tp = self.ts, let vp = self.vs {
+                ts.append(contentsOf: UnsafeBufferPointer(start: tp + from, count: end &- from))
+                vs.append(contentsOf: UnsafeBufferPointer(start: vp + from, count: end &- from))
+            }
+            i = end
+            if exhausted || !load(from: mint) { return }
+            i &-= 1  // load positioned on the chunk's first sample: take it too
+        }
+    }
+}

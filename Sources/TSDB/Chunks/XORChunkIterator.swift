@@ -299,6 +299,21 @@ public struct XORChunkIterator: SampleIterator, Sendable {
         }
     }
 
+    /// Appends every remaining sample to `ts`/`vs` and leaves the iterator exhausted: the bulk
+    /// decode, with the loop body inline (a closure per sample costs an indirect call).
+    @inlinable
+    public mutating func appendRemaining(to ts: inout [Int64], _ vs: inout [Double]) {
+        var it = self
+        defer { self = it }
+        let remaining = Swift.max(0, it.count &- it.index)
+        ts.reserveCapacity(ts.count &+ remaining)
+        vs.reserveCapacity(vs.count &+ remaining)
+        while it.next() {
+            ts.append(it.state.t)
+            vs.append(Double(bitPattern: it.state.valueBits))
+        }
+    }
+
     /// Decodes one sample after the second into `s`; false on corrupt input.
     ///
     /// Bytes known to be valid are decoded from the window, refilled before each sample while

@@ -28,16 +28,14 @@ public struct HeadChunksIterator: SampleIterator {
         while nextChunk < chunks.count {
             let c = chunks[nextChunk]
             nextChunk += 1
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            let n = c.numSamples
-            ts.reserveCapacity(n)
-            vs.reserveCapacity(n)
+            // Fill local arrays (moved out and back, so they stay uniquely referenced).
+            var lt = ts, lv = vs
+            ts = []; vs = []
+            lt.removeAll(keepingCapacity: true)
+            lv.removeAll(keepingCapacity: true)
             var it = c.makeIterator()
-            it.forEachRemaining { t, v in
-                ts.append(t)
-                vs.append(v)
-            }
+            it.appendRemaining(to: &lt, &lv)
+            ts = lt; vs = lv
             i = 0
             if !ts.isEmpty { return true }
         }
@@ -68,4 +66,28 @@ public struct HeadChunksIterator: SampleIterator {
 
     @inlinable public var timestamp: Int64 { i >= 0 && i < ts.count ? ts[i] : .max }
     @inlinable public var value: Double { i >= 0 && i < vs.count ? vs[i] : .nan }
+
+    /// Appends every remaining sample (after the current one) up to `maxt` to `ts`/`vs`, decoding
+    /// later chunks straight into them, and leaves the iterator exhausted.
+    @usableFromInline mutating func drain(maxt: Int64, into outT: inout [Int64], _ outV: inout [Double]) {
+        var k = i &+ 1
+        while k < ts.count && ts[k] <= maxt { outT.append(ts[k]); outV.append(vs[k]); k &+= 1 }
+        if k < ts.count { i = ts.count; nextChunk = chunks.count; return }
+        while nextChunk < chunks.count {
+            let c = chunks[nextChunk]
+            nextChunk += 1
+            if c.minTime > maxt { break }
+            var it = c.makeIterator()
+            if c.maxTime <= maxt {
+                it.appendRemaining(to: &outT, &outV)
+            } else {
+                while it.next() && it.timestamp <= maxt { outT.append(it.timestamp); outV.append(it.value) }
+                break
+            }
+        }
+        ts.removeAll(keepingCapacity: true)
+        vs.removeAll(keepingCapacity: true)
+        i = 0
+        nextChunk = chunks.count
+    }
 }

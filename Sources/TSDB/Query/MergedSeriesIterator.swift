@@ -185,3 +185,28 @@ public struct MergedSeriesIterator: SampleIterator {
         return c
     }
 }
+
+extension MergedSeriesIterator {
+    /// Appends every remaining sample (after the current one, if any) to `ts`/`vs` and leaves the
+    /// iterator exhausted: chunk by chunk where sources are chained, sample by sample where they
+    /// overlap. Stale markers are included.
+    public mutating func drain(into ts: inout [Int64], _ vs: inout [Double]) {
+        switch stage {
+        case .chain:
+            chain.drain(into: &ts, &vs)
+            // The head's first sample at or after mint, then the rest in bulk.
+            stage = .head
+            if head.seek(to: mint) && head.timestamp <= maxt {
+                ts.append(head.timestamp)
+                vs.append(head.value)
+                head.drain(maxt: maxt, into: &ts, &vs)
+            }
+        case .head:
+            head.drain(maxt: maxt, into: &ts, &vs)
+        case .merge, .done:
+            while next() { ts.append(timestamp); vs.append(value) }
+        }
+        stage = .done
+    }
+}
+

@@ -64,6 +64,8 @@ extension Evaluator {
         let scratch = WindowScratch()
         var ts: [Int64] = []
         var vs: [Double] = []
+        /// Counter drops up to each sample (rate's reset index).
+        var drops: [Int32] = []
     }
 
     /// Runs `body` on every series of a range argument with an iterator over its samples (stale
@@ -122,6 +124,26 @@ extension Evaluator {
         return out
     }
 
+    /// All samples of a range input into `ts`/`vs`, stale markers removed (they end a series for
+    /// instant selectors but are not samples for range functions).
+    static func materialize(_ a: inout ArraySampleIterator?, _ m: inout MergedSeriesIterator?, _ ts: inout [Int64], _ vs: inout [Double]) {
+        if var it = m {
+            it.drain(into: &ts, &vs)
+        } else if var it = a {
+            while it.next() { ts.append(it.timestamp); vs.append(it.value) }
+        }
+        // Stale markers are rare: compact only when there is one.
+        guard vs.contains(where: { StaleNaN.isStale($0) }) else { return }
+        var k = 0
+        for j in 0..<vs.count where !StaleNaN.isStale(vs[j]) {
+            ts[k] = ts[j]
+            vs[k] = vs[j]
+            k += 1
+        }
+        ts.removeLast(ts.count - k)
+        vs.removeLast(vs.count - k)
+    }
+
     /// Cores to spread per-series work over.
     static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -160,17 +182,18 @@ extension Evaluator {
     ) throws(QueryError) -> [StepSeries] {
         let n = stepCount
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
-            worker.ts.removeAll(keepingCapacity: true)
-            worker.vs.removeAll(keepingCapacity: true)
-            if var it = m {
-                while it.next() { if !StaleNaN.isStale(it.value) { worker.ts.append(it.timestamp); worker.vs.append(it.value) } }
-            } else if var it = a {
-                while it.next() { if !StaleNaN.isStale(it.value) { worker.ts.append(it.timestamp); worker.vs.append(it.value) } }
-            }
-            if worker.ts.count < minSamples { return nil }
+            // Work on local arrays (handed back below): appending through the worker object would
+            // pay a dynamic exclusivity check per sample.
+            var ts = worker.ts, vs = worker.vs
+            worker.ts = []; worker.vs = []
+            defer { worker.ts = ts; worker.vs = vs }
+            ts.removeAll(keepingCapacity: true)
+            vs.removeAll(keepingCapacity: true)
+            Self.materialize(&a, &m, &ts, &vs)
+            if ts.count < minSamples { return nil }
             var points: [FPoint] = []
-            try worker.ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
-                try worker.vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                     var lo = 0, hi = 0
                     for i in 0..<n {
                         let t = time(i)
@@ -188,6 +211,60 @@ extension Evaluator {
             if points.isEmpty { return nil }
             var s = StepSeries(labels: labels, points: points, dropName: dropped)
             if !keepName { dropName(&s) }
+            return s
+        }
+        return try afterNameDrop(out)
+    }
+
+    /// `rate`, `increase`, `delta`: `RangeFunctions.extrapolatedRate` per step, with the counter
+    /// resets of each series indexed once (a prefix count) so windows without a reset, nearly all
+    /// of them, skip the reset scan.
+    func evalExtrapolated(_ arg: RangeArgument, isCounter: Bool, isRate: Bool) throws(QueryError) -> [StepSeries] {
+        let n = stepCount
+        let rangeSeconds = Double(arg.rangeMs) / 1000
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
+            var ts = worker.ts, vs = worker.vs, drops = worker.drops
+            worker.ts = []; worker.vs = []; worker.drops = []
+            defer { worker.ts = ts; worker.vs = vs; worker.drops = drops }
+            ts.removeAll(keepingCapacity: true)
+            vs.removeAll(keepingCapacity: true)
+            drops.removeAll(keepingCapacity: true)
+            Self.materialize(&a, &m, &ts, &vs)
+            if ts.count < 2 { return nil }
+            vs.withUnsafeBufferPointer { vb in
+                var prev = Double.nan, dropCount: Int32 = 0
+                for v in vb {
+                    if v < prev { dropCount &+= 1 }
+                    prev = v
+                    drops.append(dropCount)
+                }
+            }
+            var points: [FPoint] = []
+            ts.withUnsafeBufferPointer { tb in
+                vs.withUnsafeBufferPointer { vb in
+                    drops.withUnsafeBufferPointer { db in
+                        let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
+                        var lo = 0, hi = 0
+                        for i in 0..<n {
+                            let t = time(i)
+                            let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
+                            let lower = ref &- arg.rangeMs
+                            while hi < tb.count && tp[hi] <= ref { hi += 1 }
+                            while lo < hi && tp[lo] <= lower { lo += 1 }
+                            if hi - lo < 2 { continue }
+                            var result = vp[hi - 1] - vp[lo]
+                            if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }
+                            let v = RangeFunctions.extrapolate(
+                                result, firstT: tp[lo], lastT: tp[hi - 1], firstV: vp[lo], count: hi - lo,
+                                rangeStart: lower, rangeEnd: ref, isCounter: isCounter, isRate: isRate, rangeSeconds: rangeSeconds)
+                            points.append(FPoint(t: t, v: v))
+                        }
+                    }
+                }
+            }
+            if points.isEmpty { return nil }
+            var s = StepSeries(labels: labels, points: points, dropName: dropped)
+            dropName(&s)
             return s
         }
         return try afterNameDrop(out)
@@ -225,18 +302,9 @@ extension Evaluator {
             return try evalWindows(arg, keepName: false) { w in RangeFunctions.timestampOfExtremum(w, max: true) }
         case "ts_of_last_over_time": return try evalWindows(arg, keepName: false) { w in w.ts.last.map { Double($0) / 1000 } }
         case "ts_of_first_over_time": return try evalWindows(arg, keepName: false) { w in w.ts.first.map { Double($0) / 1000 } }
-        case "rate":
-            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
-                RangeFunctions.extrapolatedRate(w, isCounter: true, isRate: true, rangeSeconds: rangeSeconds)
-            }
-        case "increase":
-            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
-                RangeFunctions.extrapolatedRate(w, isCounter: true, isRate: false, rangeSeconds: rangeSeconds)
-            }
-        case "delta":
-            return try evalWindows(arg, keepName: false, minSamples: 2) { w in
-                RangeFunctions.extrapolatedRate(w, isCounter: false, isRate: false, rangeSeconds: rangeSeconds)
-            }
+        case "rate": return try evalExtrapolated(arg, isCounter: true, isRate: true)
+        case "increase": return try evalExtrapolated(arg, isCounter: true, isRate: false)
+        case "delta": return try evalExtrapolated(arg, isCounter: false, isRate: false)
         case "irate": return try evalWindows(arg, keepName: false, minSamples: 2) { w in RangeFunctions.instantValue(w, isRate: true) }
         case "idelta": return try evalWindows(arg, keepName: false, minSamples: 2) { w in RangeFunctions.instantValue(w, isRate: false) }
         case "changes": return try evalWindows(arg, keepName: false) { w in RangeFunctions.changes(w) }

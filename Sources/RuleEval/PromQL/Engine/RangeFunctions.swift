@@ -7,21 +7,36 @@ enum RangeFunctions {
     static func extrapolatedRate(_ w: RangeWindow, isCounter: Bool, isRate: Bool, rangeSeconds: Double) -> Double? {
         let n = w.count
         guard n >= 2 else { return nil }
-        let firstT = w.ts[0], lastT = w.ts[n - 1]
-        let firstV = w.vs[0]
-        var result = w.vs[n - 1] - firstV
-        if isCounter {
-            var prev = firstV
-            for i in 1..<n {
-                let cur = w.vs[i]
-                if cur < prev { result += prev }
-                prev = cur
-            }
+        var result = w.vs[n - 1] - w.vs[0]
+        if isCounter { result += resetCorrection(w.vs.baseAddress.unsafelyUnwrapped, 0, n) }
+        return extrapolate(result, firstT: w.ts[0], lastT: w.ts[n - 1], firstV: w.vs[0], count: n,
+                           rangeStart: w.rangeStart, rangeEnd: w.rangeEnd, isCounter: isCounter, isRate: isRate, rangeSeconds: rangeSeconds)
+    }
+
+    /// What counter resets in `vs[lo..<hi]` took away: the value before each drop.
+    @inline(__always)
+    static func resetCorrection(_ vs: UnsafePointer<Double>, _ lo: Int, _ hi: Int) -> Double {
+        var correction = 0.0
+        var prev = vs[lo]
+        var i = lo + 1
+        while i < hi {
+            let cur = vs[i]
+            if cur < prev { correction += prev }
+            prev = cur
+            i += 1
         }
-        var durationToStart = Double(firstT - w.rangeStart) / 1000
-        var durationToEnd = Double(w.rangeEnd - lastT) / 1000
+        return correction
+    }
+
+    /// Extrapolates the (reset-corrected) change `result` between the first and last samples of a
+    /// window `(rangeStart, rangeEnd]` holding `count` ≥ 2 samples.
+    @inline(__always)
+    static func extrapolate(_ result: Double, firstT: Int64, lastT: Int64, firstV: Double, count: Int,
+                            rangeStart: Int64, rangeEnd: Int64, isCounter: Bool, isRate: Bool, rangeSeconds: Double) -> Double {
+        var durationToStart = Double(firstT - rangeStart) / 1000
+        var durationToEnd = Double(rangeEnd - lastT) / 1000
         let sampledInterval = Double(lastT - firstT) / 1000
-        let averageBetween = sampledInterval / Double(n - 1)
+        let averageBetween = sampledInterval / Double(count - 1)
         // Extrapolate to an edge only when a sample would be expected there (within 110 % of the
         // average spacing); otherwise the series likely starts or ends inside the window.
         let threshold = averageBetween * 1.1
