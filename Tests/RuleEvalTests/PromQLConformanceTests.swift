@@ -313,7 +313,33 @@ enum PromQLScriptRunner {
         if e.fail != nil { return "expected an error, got \(summary(result.value))" }
         if e.needsHistograms { return "the expected result has native histograms, which QueryValue cannot carry" }
         if PromQLConformance.checkAnnotations, let problem = annotationProblem(e, result) { return problem }
-        return compare(e, result.value)
+        if let problem = compare(e, result.value) { return problem }
+        if case .instant(let t) = e.query, !e.ordered { return await rangeConsistency(e.expr, at: t, instant: result.value, engine: engine) }
+        return nil
+    }
+
+    /// Upstream's instant ⇒ range check: the same expression as a range query from t−1m to t+1m
+    /// at 1m steps must give, at t, exactly the instant result (vectors and scalars only).
+    static func rangeConsistency(_ expr: String, at t: Int64, instant: QueryValue, engine: PromQLEngine) async -> String? {
+        let expected: [Labels: Double]
+        switch instant {
+        case .vector(let v): expected = Dictionary(v.map { ($0.labels, $0.v) }, uniquingKeysWith: { a, _ in a })
+        case .scalar(_, let v): expected = [Labels(sortedUnchecked: []): v]
+        default: return nil
+        }
+        let r: QueryResult
+        do { r = try await engine.rangeQuery(expr, start: t - 60_000, end: t + 60_000, step: 60_000) } catch {
+            return "as a range query around t it fails: \(error)"
+        }
+        guard case .matrix(let m) = r.value else { return "as a range query it did not return a matrix" }
+        var got: [Labels: Double] = [:]
+        for s in m { for p in s.points where p.t == t { got[s.labels] = p.v } }
+        if got.count != expected.count { return "as a range query around t: \(got.count) series at t, the instant query gave \(expected.count)" }
+        for (l, v) in expected {
+            guard let g = got[l] else { return "as a range query around t: \(l) is missing at t" }
+            if !floatsMatch(v, g) { return "as a range query around t: \(l) is \(g) at t, the instant query gave \(v)" }
+        }
+        return nil
     }
 
     static func annotationProblem(_ e: PromQLTestScript.Eval, _ r: QueryResult) -> String? {

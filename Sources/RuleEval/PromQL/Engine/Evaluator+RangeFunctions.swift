@@ -101,7 +101,8 @@ extension Evaluator {
             }
             return .success(out)
         }
-        let workers = Swift.min(Self.cores, count / 64)
+        // Several chunks per core, so one slow chunk does not leave a core idle at the end.
+        let workers = Self.cores > 1 ? Swift.min(Self.cores * 4, count / 32) : 1
         let results: [Result<[StepSeries], QueryError>]
         if workers <= 1 {
             results = [run(0..<count, RangeWorker())]
@@ -315,9 +316,9 @@ extension Evaluator {
             }
         case "predict_linear":
             let duration = try evalScalar(c.args[1])
-            let fixed = arg.at != nil
+            // The prediction starts at the evaluation time, also under `@` (as Prometheus does).
             return try evalWindows(arg, keepName: false, minSamples: 2) { w in
-                let (slope, intercept) = RangeFunctions.linearRegression(w, interceptTime: fixed ? start : w.stepTime)
+                let (slope, intercept) = RangeFunctions.linearRegression(w, interceptTime: w.stepTime)
                 return slope * duration[w.step] + intercept
             }
         case "holt_winters", "double_exponential_smoothing":
