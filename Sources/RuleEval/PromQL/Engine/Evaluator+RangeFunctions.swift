@@ -73,16 +73,17 @@ extension Evaluator {
     /// Many series are split over the cores: `body` must only touch its worker's buffers.
     func mapRangeSeries(
         _ arg: RangeArgument,
-        _ body: (RangeWorker, Labels, Bool, inout ArraySampleIterator?, inout MergedSeriesIterator?) throws(QueryError) -> StepSeries?
+        _ body: (RangeWorker, Labels, Bool, inout ArraySampleIterator?, inout MergedSeriesIterator?, inout Int) throws(QueryError) -> StepSeries?
     ) throws(QueryError) -> [StepSeries] {
         let inputs = try rangeInputs(arg)
         let count = inputs.count
-        let deadline = ctx.deadline
-        func run(_ range: Range<Int>, _ worker: RangeWorker) -> Result<[StepSeries], QueryError> {
+        let ctx = self.ctx
+        func run(_ range: Range<Int>, _ worker: RangeWorker) -> Result<([StepSeries], Int), QueryError> {
             var out: [StepSeries] = []
+            var held = 0
             do throws(QueryError) {
                 for i in range {
-                    if i & 31 == 0 && ContinuousClock.now > deadline { throw .timeout(ctx.options.timeout) }
+                    if i & 15 == 0 { try ctx.checkShared() }
                     var a: ArraySampleIterator? = nil
                     var m: MergedSeriesIterator? = nil
                     let labels: Labels, dropped: Bool
@@ -94,16 +95,21 @@ extension Evaluator {
                         m = inputs.selected[i].makeIterator()
                         labels = inputs.selected[i].labels; dropped = false
                     }
-                    if let r = try body(worker, labels, dropped, &a, &m) { out.append(r) }
+                    if let r = try body(worker, labels, dropped, &a, &m, &held) {
+                        held &+= r.points.count
+                        out.append(r)
+                    }
+                    // Peak memory only grows with series: refuse as soon as the limit is passed.
+                    if held > ctx.options.maxSamples { throw .tooManySamples(limit: ctx.options.maxSamples) }
                 }
             } catch {
                 return .failure(error)
             }
-            return .success(out)
+            return .success((out, held))
         }
         // Several chunks per core, so one slow chunk does not leave a core idle at the end.
         let workers = Self.cores > 1 ? Swift.min(Self.cores * 4, count / 32) : 1
-        let results: [Result<[StepSeries], QueryError>]
+        let results: [Result<([StepSeries], Int), QueryError>]
         if workers <= 1 {
             results = [run(0..<count, RangeWorker())]
         } else {
@@ -112,15 +118,14 @@ extension Evaluator {
         }
         var out: [StepSeries] = []
         out.reserveCapacity(count)
+        var held = 0
         for r in results {
             switch r {
-            case .success(let part): out.append(contentsOf: part)
+            case .success(let (part, h)): out.append(contentsOf: part); held &+= h
             case .failure(let e): throw e
             }
         }
         try ctx.checkNow()
-        var held = 0
-        for s in out { held &+= s.points.count }
         try ctx.add(samples: held)
         return out
     }
@@ -149,14 +154,21 @@ extension Evaluator {
     static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// A `*_over_time` function computed by the storage engine's window kernel, one pass per series.
+    /// Grids of more steps than `kernelBlock` run a block of steps at a time over the
+    /// materialised samples, so cancellation and the deadline are seen in between.
     func evalOverTimeKernel(_ fn: WindowFunction, _ arg: RangeArgument, keepName: Bool) throws(QueryError) -> [StepSeries] {
         let n = stepCount
         let fixed = arg.at != nil
         let firstRef = refTime(start, at: arg.at, offset: arg.offsetMs)
+        let lastRef = fixed ? firstRef : refTime(end, at: nil, offset: arg.offsetMs)
         let steps = fixed
             ? RangeSteps(start: firstRef, end: firstRef, step: 0, range: arg.rangeMs)
-            : RangeSteps(start: firstRef, end: refTime(end, at: nil, offset: arg.offsetMs), step: interval, range: arg.rangeMs)
-        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
+            : RangeSteps(start: firstRef, end: lastRef, step: interval, range: arg.rangeMs)
+        // Share of a series' samples in one window: what Prometheus holds at a step.
+        let windowShare = Swift.min(1.0, Double(arg.rangeMs) / Double(Swift.max(1, lastRef - firstRef + arg.rangeMs)))
+        let blocked = !fixed && n > Self.kernelBlock
+        let ctx = self.ctx
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             var points: [FPoint] = []
             let emit: (Int64, Double) -> Void = { ref, v in
                 if fixed {
@@ -165,8 +177,34 @@ extension Evaluator {
                     points.append(FPoint(t: ref &+ arg.offsetMs, v: v))
                 }
             }
-            if var it = m { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit) }
-            else if var it = a { WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit) }
+            var loaded = 0
+            if blocked {
+                var ts = worker.ts, vs = worker.vs
+                worker.ts = []; worker.vs = []
+                defer { worker.ts = ts; worker.vs = vs }
+                ts.removeAll(keepingCapacity: true)
+                vs.removeAll(keepingCapacity: true)
+                Self.materialize(&a, &m, &ts, &vs)
+                loaded = ts.count
+                var blockStart = steps.start
+                while blockStart <= steps.end {
+                    try ctx.checkShared()
+                    let blockEnd = Swift.min(steps.end, blockStart &+ Int64(Self.kernelBlock - 1) &* steps.step)
+                    var it = ArraySampleIterator(timestamps: ts, values: vs)
+                    let part = RangeSteps(start: blockStart, end: blockEnd, step: steps.step, range: steps.range)
+                    WindowKernel.evaluate(fn, over: &it, steps: part, scratch: worker.scratch, emit: emit)
+                    blockStart = blockEnd &+ steps.step
+                }
+            } else if let base = m {
+                var it = CountingIterator(base)
+                WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit)
+                loaded = it.count
+            } else if let base = a {
+                var it = CountingIterator(base)
+                WindowKernel.evaluate(fn, over: &it, steps: steps, scratch: worker.scratch, emit: emit)
+                loaded = it.count
+            }
+            held &+= Int((Double(loaded) * windowShare).rounded(.up))
             if points.isEmpty { return nil }
             var s = StepSeries(labels: labels, points: points, dropName: dropped)
             if !keepName { dropName(&s) }
@@ -175,6 +213,9 @@ extension Evaluator {
         return try afterNameDrop(out)
     }
 
+    /// Steps a kernel runs between cancellation checks.
+    static let kernelBlock = 8192
+
     /// A range function over materialised windows: `fn` gets each non-empty window (stale markers
     /// removed) and returns the step's value, or nil for none. `fn` may run on several threads.
     func evalWindows(
@@ -182,7 +223,8 @@ extension Evaluator {
         _ fn: (RangeWindow) throws(QueryError) -> Double?
     ) throws(QueryError) -> [StepSeries] {
         let n = stepCount
-        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
+        let ctx = self.ctx
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             // Work on local arrays (handed back below): appending through the worker object would
             // pay a dynamic exclusivity check per sample.
             var ts = worker.ts, vs = worker.vs
@@ -193,15 +235,19 @@ extension Evaluator {
             Self.materialize(&a, &m, &ts, &vs)
             if ts.count < minSamples { return nil }
             var points: [FPoint] = []
+            var peak = 0
+            defer { held &+= peak }
             try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
                 try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                     var lo = 0, hi = 0
                     for i in 0..<n {
+                        if i & 4095 == 4095 { try ctx.checkShared() }
                         let t = time(i)
                         let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
                         let lower = ref &- arg.rangeMs
                         while hi < tb.count && tb[hi] <= ref { hi += 1 }
                         while lo < hi && tb[lo] <= lower { lo += 1 }
+                        if hi - lo > peak { peak = hi - lo }
                         if hi - lo < minSamples { continue }
                         let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
                                             rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
@@ -223,7 +269,8 @@ extension Evaluator {
     func evalExtrapolated(_ arg: RangeArgument, isCounter: Bool, isRate: Bool) throws(QueryError) -> [StepSeries] {
         let n = stepCount
         let rangeSeconds = Double(arg.rangeMs) / 1000
-        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m) throws(QueryError) -> StepSeries? in
+        let ctx = self.ctx
+        let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             var ts = worker.ts, vs = worker.vs, drops = worker.drops
             worker.ts = []; worker.vs = []; worker.drops = []
             defer { worker.ts = ts; worker.vs = vs; worker.drops = drops }
@@ -241,17 +288,21 @@ extension Evaluator {
                 }
             }
             var points: [FPoint] = []
-            ts.withUnsafeBufferPointer { tb in
-                vs.withUnsafeBufferPointer { vb in
-                    drops.withUnsafeBufferPointer { db in
+            var peak = 0
+            defer { held &+= peak }
+            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+                    try drops.withUnsafeBufferPointer { (db) throws(QueryError) in
                         let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
                         var lo = 0, hi = 0
                         for i in 0..<n {
+                            if i & 4095 == 4095 { try ctx.checkShared() }
                             let t = time(i)
                             let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
                             let lower = ref &- arg.rangeMs
                             while hi < tb.count && tp[hi] <= ref { hi += 1 }
                             while lo < hi && tp[lo] <= lower { lo += 1 }
+                            if hi - lo > peak { peak = hi - lo }
                             if hi - lo < 2 { continue }
                             var result = vp[hi - 1] - vp[lo]
                             if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }

@@ -27,13 +27,6 @@ struct Evaluator {
     let end: Int64
     let interval: Int64
 
-    init(engine: PromQLEngine, start: Int64, end: Int64, step: Int64) {
-        ctx = EvalContext(options: engine.options, storage: engine.storage, queryStart: start, queryEnd: end)
-        self.start = start
-        self.end = end
-        interval = step
-    }
-
     init(ctx: EvalContext, start: Int64, end: Int64, interval: Int64) {
         self.ctx = ctx
         self.start = start
@@ -209,6 +202,7 @@ struct Evaluator {
             var pending = it.next()
             let steps = fixed ? 1 : n
             for i in 0..<steps {
+                if i & 4095 == 4095 { try ctx.checkShared() }
                 let ref = fixed ? refFirst : time(i) &- vs.offsetMs
                 let lower = ref &- lookback  // exclusive
                 if pending && it.timestamp <= lower {

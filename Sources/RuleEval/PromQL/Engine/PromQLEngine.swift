@@ -38,9 +38,8 @@ public final class PromQLEngine: Sendable {
 
     /// Evaluates a parsed expression at `time`.
     public func instant(_ expr: Expr, at time: Int64) async throws(QueryError) -> QueryResult {
-        try await run { () throws(QueryError) -> QueryResult in
-            let ev = Evaluator(engine: self, start: time, end: time, step: 0)
-            return try ev.instantResult(expr)
+        try await run(start: time, end: time) { (ctx) throws(QueryError) -> QueryResult in
+            try Evaluator(ctx: ctx, start: time, end: time, interval: 0).instantResult(expr)
         }
     }
 
@@ -55,18 +54,24 @@ public final class PromQLEngine: Sendable {
         default:
             throw .badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
-        return try await run { () throws(QueryError) -> QueryResult in
-            let ev = Evaluator(engine: self, start: start, end: end, step: step)
-            return try ev.rangeResult(expr)
+        return try await run(start: start, end: end) { (ctx) throws(QueryError) -> QueryResult in
+            try Evaluator(ctx: ctx, start: start, end: end, interval: step).rangeResult(expr)
         }
     }
 
-    /// Runs `body` inside a concurrency slot, under the timeout and the caller's cancellation.
-    private func run(_ body: () throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
+    /// Runs `body` inside a concurrency slot, under the timeout and the caller's cancellation
+    /// (which reaches the evaluation's worker threads through the context).
+    private func run(start: Int64, end: Int64, _ body: (EvalContext) throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
         guard await gate.enter() else { throw .canceled }
         defer { gate.leave() }
         if Task.isCancelled { throw .canceled }
-        return try body()
+        let ctx = EvalContext(options: options, storage: storage, queryStart: start, queryEnd: end)
+        let result: Result<QueryResult, QueryError> = await withTaskCancellationHandler {
+            do throws(QueryError) { return .success(try body(ctx)) } catch { return .failure(error) }
+        } onCancel: {
+            ctx.cancel()
+        }
+        return try result.get()
     }
 
     static func firstExperimentalFunction(_ e: Expr) -> String? {

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TSDB
+@testable import RuleEval
+
+/// The engine's protections: sample limit, timeout, concurrency gate, and staying usable after a
+/// query was refused.
+@Suite struct PromQLEngineLimitsTests {
+    /// A DB holding `series` series of `samples` samples each, 15 s apart from t = 0.
+    static func withData(series: Int, samples: Int, _ body: (DB) async throws -> Void) async throws {
+        let dir = NSTemporaryDirectory() + "tidemark-limits-\(UUID().uuidString)"
+        var options = DBOptions()
+        options.walSync = .never
+        let db = try DB.open(directory: dir, options: options)
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        var app = db.appender()
+        let labels = try (0..<series).map { try Labels(["__name__": "load", "i": "\($0)"]) }
+        for k in 0..<samples {
+            for l in labels { _ = app.append(l, t: Int64(k) * 15_000, v: Double(k)) }
+        }
+        _ = try app.commit()
+        try await body(db)
+    }
+
+    @Test func sampleLimitRefusesTheQueryAndTheEngineCarriesOn() async throws {
+        try await Self.withData(series: 20, samples: 100) { db in
+            var o = EngineOptions()
+            o.maxSamples = 500
+            let engine = PromQLEngine(storage: db, options: o)
+            // 20 series × 100 samples in the window: over 500.
+            await #expect {
+                _ = try await engine.instantQuery("sum(count_over_time(load[1h]))", at: 1_485_000)
+            } throws: { error in
+                guard let e = error as? QueryError, case .tooManySamples(500) = e else { return false }
+                return e.errorType == "execution" && "\(e)".contains("--query.max-samples=500")
+            }
+            // A range query whose points alone exceed the limit.
+            await #expect(throws: QueryError.self) {
+                _ = try await engine.rangeQuery("load", start: 0, end: 1_485_000, step: 15_000)
+            }
+            // A subquery grid larger than the limit is refused before it is built.
+            await #expect(throws: QueryError.self) {
+                _ = try await engine.instantQuery("count_over_time(vector(1)[1y:1ms])", at: 1_485_000)
+            }
+            // The next, small query is answered normally.
+            let r = try await engine.instantQuery("count(load)", at: 1_485_000)
+            guard case .vector(let v) = r.value else { Issue.record("got \(r.value)"); return }
+            #expect(v.count == 1 && v[0].v == 20)
+        }
+    }
+
+    @Test func timeoutStopsALongEvaluation() async throws {
+        try await Self.withData(series: 50, samples: 400) { db in
+            var o = EngineOptions()
+            o.timeout = .milliseconds(1)
+            let engine = PromQLEngine(storage: db, options: o)
+            // A nested subquery at 1 s resolution over hours: far more than 1 ms of work.
+            let started = ContinuousClock.now
+            await #expect {
+                _ = try await engine.instantQuery("max_over_time(sum(rate(load[5m]))[2h:1s])", at: 5_985_000)
+            } throws: { error in
+                guard let e = error as? QueryError, case .timeout = e else { return false }
+                return e.errorType == "timeout"
+            }
+            // It gave up promptly, not after finishing the work.
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func cancellationOfTheCallerStopsTheQuery() async throws {
+        try await Self.withData(series: 50, samples: 400) { db in
+            let engine = PromQLEngine(storage: db)
+            let task = Task { try await engine.instantQuery("max_over_time(sum(rate(load[5m]))[100d:1s])", at: 5_985_000) }
+            try await Task.sleep(for: .milliseconds(20))
+            task.cancel()
+            let result = await task.result
+            guard case .failure(let error) = result, let e = error as? QueryError else {
+                Issue.record("expected a failure, got \(result)"); return
+            }
+            switch e {
+            case .canceled, .tooManySamples: break  // refused up front or cancelled while running
+            default: Issue.record("unexpected error \(e)")
+            }
+        }
+    }
+
+    @Test func concurrencyGateQueuesAndHandsOverInOrder() async throws {
+        let gate = QueryGate(limit: 1)
+        #expect(await gate.enter())
+        let second = Task { await gate.enter() }
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(gate.active == 1)
+        gate.leave()  // hands the slot to the waiter
+        #expect(await second.value)
+        #expect(gate.active == 1)
+        // A waiter that is cancelled gives up without taking a slot.
+        let third = Task { await gate.enter() }
+        try await Task.sleep(for: .milliseconds(20))
+        third.cancel()
+        #expect(await third.value == false)
+        gate.leave()
+        #expect(gate.active == 0)
+    }
+
+    @Test func rangeQueryArgumentsAreChecked() async throws {
+        try await Self.withData(series: 1, samples: 10) { db in
+            let engine = PromQLEngine(storage: db)
+            await #expect(throws: QueryError.self) { _ = try await engine.rangeQuery("load", start: 0, end: 60_000, step: 0) }
+            await #expect(throws: QueryError.self) { _ = try await engine.rangeQuery("load", start: 60_000, end: 0, step: 15_000) }
+            await #expect(throws: QueryError.self) { _ = try await engine.rangeQuery("load[5m]", start: 0, end: 60_000, step: 15_000) }
+            await #expect(throws: QueryError.self) { _ = try await engine.instantQuery("sum(", at: 0) }
+        }
+    }
+
+    @Test func experimentalFunctionsCanBeDisabled() async throws {
+        try await Self.withData(series: 1, samples: 10) { db in
+            var o = EngineOptions()
+            o.experimentalFunctions = false
+            let engine = PromQLEngine(storage: db, options: o)
+            await #expect(throws: QueryError.self) { _ = try await engine.instantQuery("mad_over_time(load[5m])", at: 100_000) }
+            _ = try await engine.instantQuery("avg_over_time(load[5m])", at: 100_000)
+        }
+    }
+}
