@@ -264,8 +264,8 @@ struct Evaluator {
         guard innerStart <= innerEnd else { return ([], firstRef, lastRef) }
         // Every inner step holds at least one sample: refuse grids the sample limit cannot hold
         // before allocating anything for them.
-        let innerSteps = (innerEnd - innerStart) / step + 1
-        if innerSteps > Int64(ctx.options.maxSamples) { throw .tooManySamples(limit: ctx.options.maxSamples) }
+        let (span, overflow) = innerEnd.subtractingReportingOverflow(innerStart)
+        if overflow || span / step >= Int64(ctx.options.maxSamples) { throw .tooManySamples(limit: ctx.options.maxSamples) }
         let inner = Evaluator(ctx: ctx, start: innerStart, end: innerEnd, interval: step)
         switch try inner.eval(sq.expr) {
         case .vector(let v): return (v, firstRef, lastRef)

@@ -49,6 +49,10 @@ public final class PromQLEngine: Sendable {
             throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
         guard end >= start else { throw .badData("end timestamp must not be before start time") }
+        // Every step holds at least one value: a grid the sample limit cannot hold is refused
+        // before anything is allocated for it.
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        if overflow || span / step >= Int64(options.maxSamples) { throw .tooManySamples(limit: options.maxSamples) }
         switch expr.type {
         case .scalar, .instantVector: break
         default:
