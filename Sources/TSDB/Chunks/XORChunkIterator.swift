@@ -300,17 +300,27 @@ public struct XORChunkIterator: SampleIterator, Sendable {
     }
 
     /// Appends every remaining sample to `ts`/`vs` and leaves the iterator exhausted: the bulk
-    /// decode, with the loop body inline (a closure per sample costs an indirect call).
+    /// decode. Samples go to a temporary buffer first (plain stores, no per-element array
+    /// bookkeeping), then into the arrays with one copy each.
     @inlinable
     public mutating func appendRemaining(to ts: inout [Int64], _ vs: inout [Double]) {
+        let remaining = Swift.max(0, count &- index)
+        guard remaining > 0 else { _ = next(); return }
         var it = self
         defer { self = it }
-        let remaining = Swift.max(0, it.count &- it.index)
-        ts.reserveCapacity(ts.count &+ remaining)
-        vs.reserveCapacity(vs.count &+ remaining)
-        while it.next() {
-            ts.append(it.state.t)
-            vs.append(Double(bitPattern: it.state.valueBits))
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: remaining) { tb in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: remaining) { vb in
+                var k = 0
+                while k < remaining && it.next() {
+                    tb[k] = it.state.t
+                    vb[k] = it.state.valueBits
+                    k &+= 1
+                }
+                ts.append(contentsOf: UnsafeBufferPointer(rebasing: tb[0..<k]))
+                UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(vb)[0..<(k &* 8)]).withMemoryRebound(to: Double.self) {
+                    vs.append(contentsOf: $0)
+                }
+            }
         }
     }
 

@@ -279,15 +279,21 @@ extension Evaluator {
             drops.removeAll(keepingCapacity: true)
             Self.materialize(&a, &m, &ts, &vs)
             if ts.count < 2 { return nil }
+            let count = vs.count
+            drops.append(contentsOf: repeatElement(0, count: count))
             vs.withUnsafeBufferPointer { vb in
-                var prev = Double.nan, dropCount: Int32 = 0
-                for v in vb {
-                    if v < prev { dropCount &+= 1 }
-                    prev = v
-                    drops.append(dropCount)
+                drops.withUnsafeMutableBufferPointer { db in
+                    var prev = Double.nan, dropCount: Int32 = 0
+                    for i in 0..<count {
+                        let v = vb[i]
+                        if v < prev { dropCount &+= 1 }
+                        prev = v
+                        db[i] = dropCount
+                    }
                 }
             }
             var points: [FPoint] = []
+            points.reserveCapacity(n)
             var peak = 0
             defer { held &+= peak }
             try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
