@@ -98,6 +98,13 @@ import Testing
                 #expect(s.labels.stableHash == L(labels).stableHash)
                 #expect(bitEqual(s.samples(), want), "\(labels) [\(mint), \(maxt)]")
                 if !overlapping { #expect(s.chained, "disjoint sources should chain: \(labels)") }
+                // Bulk drain gives the same samples, chunk by chunk or merged.
+                var drained = s.makeIterator()
+                var dt: [Int64] = [], dv: [Double] = []
+                drained.drain(into: &dt, &dv)
+                #expect(bitEqual(zip(dt, dv).map { Sample(t: $0, v: $1) }, want), "drain \(labels) [\(mint), \(maxt)]")
+                let exhausted = !drained.next()
+                #expect(exhausted)
                 // Seeks land where the naive model says, also after next() and backwards.
                 var it = s.makeIterator()
                 var pos = 0
