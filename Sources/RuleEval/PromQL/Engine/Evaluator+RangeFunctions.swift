@@ -263,7 +263,8 @@ extension Evaluator {
         return try afterNameDrop(out)
     }
 
-    /// `rate`, `increase`, `delta`: `RangeFunctions.extrapolatedRate` per step, with the counter
+    /// `rate`, `increase`, `delta`: the reset-corrected change per step, extrapolated as Prometheus 3
+    /// does (`RangeFunctions.extrapolate`), with the counter
     /// resets of each series indexed once (a prefix count) so windows without a reset, nearly all
     /// of them, skip the reset scan.
     func evalExtrapolated(_ arg: RangeArgument, isCounter: Bool, isRate: Bool) throws(QueryError) -> [StepSeries] {

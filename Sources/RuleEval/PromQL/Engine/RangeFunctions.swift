@@ -2,17 +2,6 @@ import TSDB
 
 /// Prometheus' range-vector function formulas over one window's samples (stale markers removed).
 enum RangeFunctions {
-    /// `rate`, `increase` and `delta`: the change over the window, corrected for counter resets
-    /// and extrapolated towards the window's edges as Prometheus 3 does. Needs ≥ 2 samples.
-    static func extrapolatedRate(_ w: RangeWindow, isCounter: Bool, isRate: Bool, rangeSeconds: Double) -> Double? {
-        let n = w.count
-        guard n >= 2 else { return nil }
-        var result = w.vs[n - 1] - w.vs[0]
-        if isCounter { result += resetCorrection(w.vs.baseAddress.unsafelyUnwrapped, 0, n) }
-        return extrapolate(result, firstT: w.ts[0], lastT: w.ts[n - 1], firstV: w.vs[0], count: n,
-                           rangeStart: w.rangeStart, rangeEnd: w.rangeEnd, isCounter: isCounter, isRate: isRate, rangeSeconds: rangeSeconds)
-    }
-
     /// What counter resets in `vs[lo..<hi]` took away: the value before each drop.
     @inline(__always)
     static func resetCorrection(_ vs: UnsafePointer<Double>, _ lo: Int, _ hi: Int) -> Double {
