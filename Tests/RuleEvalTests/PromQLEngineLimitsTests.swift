@@ -121,4 +121,41 @@ import TSDB
             _ = try await engine.instantQuery("avg_over_time(load[5m])", at: 100_000)
         }
     }
+
+    /// Odd and hostile queries end in a result or a `QueryError`, never a crash or a hang.
+    @Test func hostileQueriesFailCleanly() async throws {
+        try await Self.withData(series: 3, samples: 50) { db in
+            var o = EngineOptions()
+            o.maxSamples = 100_000
+            o.timeout = .seconds(10)
+            let engine = PromQLEngine(storage: db, options: o)
+            let queries = [
+                "rate(load[1ms])", "topk(1e300, load)", "topk(NaN, load)", "bottomk(-5, load)", "quantile(NaN, load)",
+                "round(load, 0)", "histogram_quantile(0.5, load)", "histogram_fraction(1, 0, load)",
+                #"count_values("", load)"#, #"count_values("a-b", load)"#, #"label_replace(load, "dst", "$1", "i", "(")"#,
+                #"label_replace(load, "1bad", "$1", "i", "(.*)")"#, #"label_join(load, "dst", ",", "i", "__name__")"#,
+                "sum_over_time(load[5m:1ms] @ 9223372036854775)", "load @ -9223372036854775", "load offset -100y",
+                "absent_over_time(nonexistent[1y:1ms])", "max_over_time(load[100y])", "predict_linear(load[1h], -1e308)",
+                "holt_winters(load[1h], 0, 1)", "double_exponential_smoothing(load[1h], 0.5, 0.5)", "clamp(load, 5, 1)",
+                "load / on(i) group_left load", "load + ignoring(i) load", "scalar(load) * vector(1)", "limit_ratio(2, load)",
+                "sort_by_label(load, \"i\", \"__name__\")", "day_of_week(vector(1e300))", "minute(vector(-Inf))",
+                "-(-(-(load)))", "1 / 0 ^ -Inf % NaN", "deriv(load[1m])", "irate(load[15s])", "resets(load[1h:7s])",
+            ]
+            for q in queries {
+                do {
+                    _ = try await engine.instantQuery(q, at: 750_000)
+                    _ = try await engine.rangeQuery(q, start: 0, end: 750_000, step: 15_000)
+                } catch {
+                    // A Prometheus error type and a message saying what is wrong.
+                    let type = (error as? QueryError)?.errorType ?? "not a QueryError"
+                    #expect(["bad_data", "execution"].contains(type) && "\(error)".count > 10, "\(q): \(error)")
+                }
+            }
+            // Still answering.
+            let r = try await engine.instantQuery("count(load)", at: 750_000)
+            guard case .vector(let v) = r.value else { Issue.record("got \(r.value)"); return }
+            #expect(v.first?.v == 3)
+        }
+    }
 }
+
