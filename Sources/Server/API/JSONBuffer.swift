@@ -44,14 +44,22 @@ struct JSONBuffer {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// A JSON array of strings.
-    mutating func stringArray(_ list: [String]) {
+    /// A JSON array whose elements `element` writes (brackets and commas are added here).
+    @inline(__always)
+    mutating func array<S: Sequence>(_ items: S, _ element: (inout JSONBuffer, S.Element) -> Void) {
         byte(UInt8(ascii: "["))
-        for (i, s) in list.enumerated() {
-            if i > 0 { byte(UInt8(ascii: ",")) }
-            string(s)
+        var first = true
+        for item in items {
+            if !first { byte(UInt8(ascii: ",")) }
+            first = false
+            element(&self, item)
         }
         byte(UInt8(ascii: "]"))
+    }
+
+    /// A JSON array of strings.
+    mutating func stringArray(_ list: [String]) {
+        array(list) { $0.string($1) }
     }
 
     /// A label set as a JSON object, in label order.

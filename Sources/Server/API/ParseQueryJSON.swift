@@ -41,12 +41,9 @@ enum ParseQueryJSON {
             at(s.at, into: &b, step: s.stepMs ?? 0)
             b.raw(#","type":"subquery"}"#)
         case .call(let c):
-            b.raw(#"{"args":["#)
-            for (i, a) in c.args.enumerated() {
-                if i > 0 { b.byte(UInt8(ascii: ",")) }
-                write(a, into: &b)
-            }
-            b.raw(#"],"func":{"argTypes":"#)
+            b.raw(#"{"args":"#)
+            b.array(c.args) { b, a in write(a, into: &b) }
+            b.raw(#","func":{"argTypes":"#)
             b.stringArray(c.function.argTypes.map(goTypeName))
             b.raw(#","name":"#)
             b.string(c.function.name)
@@ -96,9 +93,8 @@ enum ParseQueryJSON {
 
     /// `{"matchers":[…],"name":…,"offset":…[,"range":…],"startOrEnd":…,"timestamp":…` (left open).
     private static func selectorFields(_ v: VectorSelector, range: Int64?, into b: inout JSONBuffer) {
-        b.raw(#"{"matchers":["#)
-        for (i, m) in v.matchers.enumerated() {
-            if i > 0 { b.byte(UInt8(ascii: ",")) }
+        b.raw(#"{"matchers":"#)
+        b.array(v.matchers) { b, m in
             b.raw(#"{"name":"#)
             b.string(m.name)
             b.raw(#","type":"#)
@@ -107,7 +103,7 @@ enum ParseQueryJSON {
             b.string(m.value)
             b.byte(UInt8(ascii: "}"))
         }
-        b.raw(#"],"name":"#)
+        b.raw(#","name":"#)
         b.string(v.name ?? "")
         b.raw(#","offset":"#)
         b.int(v.offsetMs)

@@ -19,30 +19,21 @@ enum QueryResultJSON {
             b.string(s)
             b.byte(UInt8(ascii: "]"))
         case .vector(let samples):
-            b.byte(UInt8(ascii: "["))
-            for (i, s) in samples.enumerated() {
-                if i > 0 { b.byte(UInt8(ascii: ",")) }
+            b.array(samples) { b, s in
                 b.raw(#"{"metric":"#)
                 b.labels(s.labels)
                 b.raw(#","value":"#)
                 b.point(s.t, s.v)
                 b.byte(UInt8(ascii: "}"))
             }
-            b.byte(UInt8(ascii: "]"))
         case .matrix(let series):
-            b.byte(UInt8(ascii: "["))
-            for (i, s) in series.enumerated() {
-                if i > 0 { b.byte(UInt8(ascii: ",")) }
+            b.array(series) { b, s in
                 b.raw(#"{"metric":"#)
                 b.labels(s.labels)
-                b.raw(#","values":["#)
-                for (k, p) in s.points.enumerated() {
-                    if k > 0 { b.byte(UInt8(ascii: ",")) }
-                    b.point(p.t, p.v)
-                }
-                b.raw("]}")
+                b.raw(#","values":"#)
+                b.array(s.points) { b, p in b.point(p.t, p.v) }
+                b.byte(UInt8(ascii: "}"))
             }
-            b.byte(UInt8(ascii: "]"))
         }
         b.byte(UInt8(ascii: "}"))
     }

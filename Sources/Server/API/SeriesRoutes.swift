@@ -16,12 +16,7 @@ enum SeriesRoutes {
             let shown = cut ? Array(series.prefix(limit)) : series
             return APIResponse.success(warnings: cut ? ["results truncated due to limit"] : [],
                                        reservingCapacity: 64 + shown.count * 128) { b in
-                b.byte(UInt8(ascii: "["))
-                for (i, l) in shown.enumerated() {
-                    if i > 0 { b.byte(UInt8(ascii: ",")) }
-                    b.labels(l)
-                }
-                b.byte(UInt8(ascii: "]"))
+                b.array(shown) { $0.labels($1) }
             }
         }
     }

@@ -80,16 +80,13 @@ enum StatusRoutes {
 
     /// `[{"name":…,"value":…},…]`.
     static func entries(_ list: [HeadCardinalityStats.Entry], into b: inout JSONBuffer) {
-        b.byte(UInt8(ascii: "["))
-        for (i, e) in list.enumerated() {
-            if i > 0 { b.byte(UInt8(ascii: ",")) }
+        b.array(list) { b, e in
             b.raw(#"{"name":"#)
             b.string(e.name)
             b.raw(#","value":"#)
             b.int(Int64(e.count))
             b.byte(UInt8(ascii: "}"))
         }
-        b.byte(UInt8(ascii: "]"))
     }
 
     /// RFC 3339 with milliseconds, UTC.

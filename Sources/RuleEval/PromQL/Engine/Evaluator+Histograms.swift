@@ -17,7 +17,8 @@ extension Evaluator {
         for (si, s) in input.enumerated() {
             let leText = s.labels["le"]
             guard let le = Self.parseBound(leText) else {
-                ctx.infos.append("PromQL info: input to histogram_quantile has an invalid or missing \"le\" label")
+                let info = "PromQL info: input to histogram_quantile has an invalid or missing \"le\" label"
+                if !ctx.infos.contains(info) { ctx.infos.append(info) }
                 continue
             }
             var drop: Set<String> = ["le"]

@@ -150,6 +150,28 @@ extension Evaluator {
         vs.removeLast(vs.count - k)
     }
 
+    /// Slides each step's window `(ref − range, ref]` over a series' sorted timestamps and calls
+    /// `body(step, stepTime, ref, lower, lo, hi)` with the window as `tb[lo..<hi]`; returns the
+    /// largest window (the samples a step holds). Checks the deadline every 4,096 steps.
+    @inline(__always)
+    func slideWindows(
+        _ tb: UnsafeBufferPointer<Int64>, _ arg: RangeArgument, _ ctx: EvalContext,
+        _ body: (Int, Int64, Int64, Int64, Int, Int) throws(QueryError) -> Void
+    ) throws(QueryError) -> Int {
+        var lo = 0, hi = 0, peak = 0
+        for i in 0..<stepCount {
+            if i & 4095 == 4095 { try ctx.checkShared() }
+            let t = time(i)
+            let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
+            let lower = ref &- arg.rangeMs
+            while hi < tb.count && tb[hi] <= ref { hi += 1 }
+            while lo < hi && tb[lo] <= lower { lo += 1 }
+            if hi - lo > peak { peak = hi - lo }
+            try body(i, t, ref, lower, lo, hi)
+        }
+        return peak
+    }
+
     /// Cores to spread per-series work over.
     static let cores = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -222,7 +244,6 @@ extension Evaluator {
         _ arg: RangeArgument, keepName: Bool, minSamples: Int = 1,
         _ fn: (RangeWindow) throws(QueryError) -> Double?
     ) throws(QueryError) -> [StepSeries] {
-        let n = stepCount
         let ctx = self.ctx
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             // Work on local arrays (handed back below): appending through the worker object would
@@ -235,20 +256,10 @@ extension Evaluator {
             Self.materialize(&a, &m, &ts, &vs)
             if ts.count < minSamples { return nil }
             var points: [FPoint] = []
-            var peak = 0
-            defer { held &+= peak }
             try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
                 try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
-                    var lo = 0, hi = 0
-                    for i in 0..<n {
-                        if i & 4095 == 4095 { try ctx.checkShared() }
-                        let t = time(i)
-                        let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
-                        let lower = ref &- arg.rangeMs
-                        while hi < tb.count && tb[hi] <= ref { hi += 1 }
-                        while lo < hi && tb[lo] <= lower { lo += 1 }
-                        if hi - lo > peak { peak = hi - lo }
-                        if hi - lo < minSamples { continue }
+                    held &+= try slideWindows(tb, arg, ctx) { (i, t, ref, lower, lo, hi) throws(QueryError) in
+                        if hi - lo < minSamples { return }
                         let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
                                             rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
                         if let v = try fn(w) { points.append(FPoint(t: t, v: v)) }
@@ -295,22 +306,12 @@ extension Evaluator {
             }
             var points: [FPoint] = []
             points.reserveCapacity(n)
-            var peak = 0
-            defer { held &+= peak }
             try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
                 try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                     try drops.withUnsafeBufferPointer { (db) throws(QueryError) in
                         let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
-                        var lo = 0, hi = 0
-                        for i in 0..<n {
-                            if i & 4095 == 4095 { try ctx.checkShared() }
-                            let t = time(i)
-                            let ref = refTime(t, at: arg.at, offset: arg.offsetMs)
-                            let lower = ref &- arg.rangeMs
-                            while hi < tb.count && tp[hi] <= ref { hi += 1 }
-                            while lo < hi && tp[lo] <= lower { lo += 1 }
-                            if hi - lo > peak { peak = hi - lo }
-                            if hi - lo < 2 { continue }
+                        held &+= try slideWindows(tb, arg, ctx) { (_, t, ref, lower, lo, hi) throws(QueryError) in
+                            if hi - lo < 2 { return }
                             var result = vp[hi - 1] - vp[lo]
                             if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }
                             let v = RangeFunctions.extrapolate(
@@ -334,7 +335,6 @@ extension Evaluator {
         let name = c.function.name
         let argIndex = name == "quantile_over_time" ? 1 : 0
         guard argIndex < c.args.count, let arg = RangeArgument.from(c.args[argIndex]) else { return nil }
-        let rangeSeconds = Double(arg.rangeMs) / 1000
         switch name {
         case "count_over_time": return try evalOverTimeKernel(.count, arg, keepName: false)
         case "sum_over_time": return try evalOverTimeKernel(.sum, arg, keepName: false)
