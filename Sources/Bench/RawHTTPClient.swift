@@ -49,14 +49,50 @@ final class RawHTTPClient {
         let statusParts = lines.first?.split(separator: " ") ?? []
         let status = statusParts.count > 1 ? Int(statusParts[1]) ?? 0 : 0
         var length = 0
+        var chunked = false
         for l in lines.dropFirst() {
             let kv = l.split(separator: ":", maxSplits: 1)
-            if kv.count == 2, kv[0].lowercased() == "content-length" { length = Int(kv[1].trimmingCharacters(in: .whitespaces)) ?? 0 }
+            guard kv.count == 2 else { continue }
+            let key = kv[0].lowercased(), value = kv[1].trimmingCharacters(in: .whitespaces)
+            if key == "content-length" { length = Int(value) ?? 0 }
+            if key == "transfer-encoding", value.lowercased().contains("chunked") { chunked = true }
         }
+        if chunked { return Reply(status: status, body: try readChunkedBody()) }
         while pending.count < length { try receive() }
         let b = Array(pending[..<length])
         pending.removeFirst(length)
         return Reply(status: status, body: b)
+    }
+
+    /// Reads a `Transfer-Encoding: chunked` body (Go servers, e.g. the peers, answer large
+    /// responses this way).
+    private func readChunkedBody() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            var lineEnd: Int?
+            while lineEnd == nil {
+                lineEnd = Self.find(pending, [13, 10])
+                if lineEnd == nil { try receive() }
+            }
+            let end = lineEnd.unsafelyUnwrapped
+            let sizeText = String(decoding: pending[..<end], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
+                throw BenchError("malformed chunk size '\(sizeText)'")
+            }
+            pending.removeFirst(end + 2)
+            if size == 0 {
+                // Trailer lines, up to an empty line.
+                while true {
+                    while Self.find(pending, [13, 10]) == nil { try receive() }
+                    let t = Self.find(pending, [13, 10]).unsafelyUnwrapped
+                    pending.removeFirst(t + 2)
+                    if t == 0 { return body }
+                }
+            }
+            while pending.count < size + 2 { try receive() }
+            body.append(contentsOf: pending[..<size])
+            pending.removeFirst(size + 2)
+        }
     }
 
     private func sendAll(_ bytes: [UInt8]) throws {
@@ -75,9 +111,15 @@ final class RawHTTPClient {
     }
 
     static func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {
-        guard hay.count >= needle.count else { return nil }
-        for i in 0...(hay.count - needle.count) where hay[i] == needle[0] {
-            if Array(hay[i..<(i + needle.count)]) == needle { return i }
+        guard hay.count >= needle.count, let first = needle.first else { return nil }
+        var i = 0
+        while i <= hay.count - needle.count {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count && hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return i }
+            }
+            i += 1
         }
         return nil
     }

@@ -22,6 +22,8 @@ public struct NodeExporterHost: Sendable {
     public private(set) var scrapeCount: Int64 = 0
     /// True when the last scrape simulated a reboot (all counters restarted from 0).
     public private(set) var lastScrapeWasReset = false
+    /// Nominal time of this host's first scrape (before jitter), ms since the epoch.
+    public var firstScrapeMs: Int64 { baseMs }
 
     let shapes: [NodeExporterSeriesShape]
     let intervalMs: Int64, jitterMs: Double, baseMs: Int64
