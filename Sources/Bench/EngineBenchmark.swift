@@ -59,7 +59,7 @@ struct EngineBenchmark: ParsableCommand {
         print(String(format: "blocks: %d, %d samples, %.1f MiB = %.3f bytes/sample (flush %.2f s)",
                      blocks.count, samples, Double(bytes) / 1_048_576, Double(bytes) / Double(max(samples, 1)), flushSeconds))
         guard !skipKernels else { try db.close(); return }
-        try KernelMeasurement.run(db: db, at: lastT)
+        print(try KernelMeasurement.run(db: db, at: lastT).description)
         try db.close()
     }
 }

@@ -24,7 +24,7 @@ final class ServerUnderTest {
         process.arguments = arguments(port, dir)
         process.standardOutput = FileHandle.nullDevice
         // Peers log to stderr; keep it in a file so a failed start can be explained.
-        FileManager.default.createFile(atPath: dir + "/stderr.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/stderr.log", contents: nil)
         process.standardError = FileHandle(forWritingAtPath: dir + "/stderr.log")
         try process.run()
         let deadline = Date().addingTimeInterval(60)

@@ -88,6 +88,23 @@ import Testing
         try db2.close()
     }
 
+    @Test func maintenanceCutsABlockAsSoonAsTheHeadSpansOneAndAHalfRanges() async throws {
+        let dir = TestDirectory(); defer { dir.cleanup() }
+        let db = try DB.open(directory: dir.path, options: options())
+        // The periodic pass is an hour away: only the head-span check can cut the block.
+        db.startMaintenance(every: .seconds(3600), headCheck: .milliseconds(20))
+        try write(db, series: 3, from: 0, to: 12_000, step: 1000)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(db.blocks.isEmpty, "1.2 ranges: nothing to persist yet")
+        try write(db, series: 3, from: 13_000, to: 25_000, step: 1000)
+        var waited = 0
+        while db.blocks.isEmpty && waited < 250 { try await Task.sleep(for: .milliseconds(20)); waited += 1 }
+        #expect(!db.blocks.isEmpty)
+        #expect(!db.headIsCompactable)
+        expectSeries(db, series: 3, from: 0, to: 25_000, step: 1000)
+        try db.close()
+    }
+
     @Test func timeRetentionDeletesOldBlocks() throws {
         let dir = TestDirectory(); defer { dir.cleanup() }
         var o = options()

@@ -30,6 +30,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Workload seed.") var seed: UInt64 = 42
     @Option(help: "Gauge G of the *_over_time queries.") var gauge = "node_scrape_collector_duration_seconds"
     @Option(help: "Counter C of the rate queries.") var counter = "node_cpu_seconds_total"
+    @Flag(help: "Skip the in-process run of the same workload through the TSDB library.") var skipInProcess = false
 
     func run() throws {
         let chosen = try systems.split(separator: ",").map { name in
@@ -99,6 +100,14 @@ struct CompareCommand: ParsableCommand {
             runResults.append(Self.compareAnswers(answers, queries: queries, results: results))
         }
 
+        var inProcess: InProcessFigures?
+        if !skipInProcess {
+            progress.phase("in process: the same workload into the TSDB library")
+            let figures = try InProcessFigures.measure(workload: workload, hours: Double(scrapes) * Double(interval) / 3_600_000)
+            inProcess = figures
+            progress.done(String(format: "%.2f M samples/s appended, %.3f bytes/sample", figures.appendSamplesPerSecond / 1e6, figures.bytesPerSample))
+        }
+
         machine.loadAverageAfter = MachineInfo.loadAverage()
         let date = ISO8601DateFormatter().string(from: Date())
         let custom = series != nil || hours != nil
@@ -108,7 +117,7 @@ struct CompareCommand: ParsableCommand {
                               samples: payloads.sampleCount, requests: payloads.requestCount, connections: connections, batch: batch,
                               queryRuns: runs, repetitions: repetitions, seed: seed, queries: queries,
                               queryTime: queryTime, rangeStart: rangeStart, rangeStep: step),
-            machine: machine, runs: runResults, medians: CompareReport.medians(of: runResults, figures: figures))
+            machine: machine, runs: runResults, medians: CompareReport.medians(of: runResults, figures: figures), inProcess: inProcess)
 
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let base = output + "/compare-" + report.parameters.scale
@@ -119,6 +128,7 @@ struct CompareCommand: ParsableCommand {
 
         print("\(workload.seriesCount) node_exporter series (\(hostCount) hosts) × \(CompareReport.format(hourCount)) h = \(payloads.sampleCount) samples, \(connections) connections; medians of \(repetitions) run(s), query latency over HTTP, median of \(runs)\n")
         print(report.markdownTable(figures: figures))
+        if let inProcess { print("\n" + inProcess.markdown) }
         let bars = report.barLines(figures: figures)
         if !bars.isEmpty { print("\nBars:\n" + bars.map { "  " + $0 }.joined(separator: "\n")) }
         let known = Set(runResults.flatMap(\.knownDifferences)).sorted()

@@ -83,6 +83,8 @@ struct CompareReport: Codable, Sendable {
     var runs: [CompareRun]
     /// Median over runs of each figure, per system (figure title → value).
     var medians: [String: [String: Double]]
+    /// The same workload through the TSDB library in process (no HTTP), when measured.
+    var inProcess: InProcessFigures?
 
     /// Medians of every figure over the runs, per system.
     static func medians(of runs: [CompareRun], figures: [CompareFigure]) -> [String: [String: Double]] {

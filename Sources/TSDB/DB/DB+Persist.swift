@@ -27,7 +27,7 @@ extension DB {
     public func compact() throws -> Bool {
         try maintenance.withLock { _ in
             var changed = false
-            while let hmin = head.minTime, let hmax = head.maxTime, hmax - hmin > options.blockRange * 3 / 2 {
+            while headIsCompactable, let hmin = head.minTime {
                 let start = alignDown(hmin, options.blockRange)
                 let end = start + options.blockRange
                 let lastSegment = try wal.cutSegment() - 1

@@ -119,16 +119,28 @@ public final class DB: Sendable {
         Querier(head: head, blocks: blocks, mint: mint, maxt: maxt)
     }
 
-    /// Starts a background task that compacts and applies retention every `interval`.
-    public func startMaintenance(every interval: Duration = .seconds(60)) {
+    /// Starts a background task that compacts and applies retention every `interval`, and
+    /// persists the head as soon as it spans more than 1.5 block ranges (checked every
+    /// `headCheck`), so a fast backfill or remote-write burst does not hold hours in memory.
+    public func startMaintenance(every interval: Duration = .seconds(60), headCheck: Duration = .seconds(1)) {
         let task = Task.detached { [weak self] in
+            var sinceFull = Duration.zero
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: headCheck)
                 guard let self, !Task.isCancelled else { return }
+                sinceFull += headCheck
+                guard sinceFull >= interval || self.headIsCompactable else { continue }
+                sinceFull = .zero
                 do { try self.compact() } catch { self.logger.error("compaction failed", metadata: ["error": "\(error)"]) }
             }
         }
         maintenanceTask.withLock { $0?.cancel(); $0 = task }
+    }
+
+    /// True when the head spans more than 1.5 block ranges: `compact()` would persist a block.
+    public var headIsCompactable: Bool {
+        guard let hmin = head.minTime, let hmax = head.maxTime else { return false }
+        return hmax - hmin > options.blockRange * 3 / 2
     }
 
     /// Stops maintenance and closes the WAL. The head is not flushed: the WAL replays it next time.
