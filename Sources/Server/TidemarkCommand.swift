@@ -181,7 +181,8 @@ struct TidemarkCommand: AsyncParsableCommand {
         LifecycleRoutes.register(on: router, enabled: enableLifecycle, reloader: reloader)
         let status = ServerStatus(flags: flagValues, storageRetention: retentionDescription,
                                   startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
-                                  configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) })
+                                  configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) },
+                                  metadata: { await scrapes.metadata() })
         QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,
                  status: status).register(on: router)
         let app = Application(

@@ -35,6 +35,10 @@ import TSDB
         }
         // Scraped series carry the target's labels.
         #expect(await HTTP.federate(tm.base, "node_load1").contains(#"node_load1{env="e2e",instance="127.0.0.1:\#(nePort)",job="node"}"#))
+        // The target's # HELP / # TYPE lines reach /api/v1/metadata.
+        let (mdCode, md) = await HTTP.request(tm.base + "/api/v1/metadata?metric=node_cpu_seconds_total") ?? (0, "")
+        #expect(mdCode == 200)
+        #expect(md.contains(#""node_cpu_seconds_total":[{"type":"counter","help":"Seconds the CPUs spent in each mode.","unit":""}]"#), "\(md)")
 
         // The target goes away: up turns 0 and its series get stale markers (federate skips them).
         ne.stop()

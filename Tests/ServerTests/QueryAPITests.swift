@@ -44,7 +44,12 @@ import TSDB
             let api = QueryAPI(
                 engine: PromQLEngine(storage: db, options: options), db: db, maxTimeout: .seconds(30),
                 status: ServerStatus(flags: ["query.timeout": "30s", "storage.tsdb.path": dir], storageRetention: "15d",
-                                     startTime: Date(), configState: { (true, Date()) }))
+                                     startTime: Date(), configState: { (true, Date()) },
+                                     metadata: {
+                                         ["up": [MetricMetadata(type: "gauge", help: "Target up.")],
+                                          "reqs_total": [MetricMetadata(type: "counter", help: "Requests \"served\".\nAll of them."),
+                                                         MetricMetadata(type: "counter", help: "Requests.", unit: "")]]
+                                     }))
             let router = Router()
             api.register(on: router)
             var quiet = Logger(label: "queryapi")
@@ -352,10 +357,16 @@ import TSDB
         }
     }
 
-    @Test func metadataIsAnEmptyMap() async throws {
+    @Test func metadataListsTargetsMetadataWithPrometheusParameters() async throws {
         try await Self.withServer { s in
             let (code, body) = try await s.get("/api/v1/metadata?metric=up")
-            #expect(code == 200 && body == #"{"status":"success","data":{}}"#)
+            #expect(code == 200 && body == #"{"status":"success","data":{"up":[{"type":"gauge","help":"Target up.","unit":""}]}}"#)
+            let (_, all) = try await s.get("/api/v1/metadata")
+            #expect(all == #"{"status":"success","data":{"reqs_total":[{"type":"counter","help":"Requests \"served\".\nAll of them.","unit":""},{"type":"counter","help":"Requests.","unit":""}],"up":[{"type":"gauge","help":"Target up.","unit":""}]}}"#)
+            let (_, limited) = try await s.get("/api/v1/metadata?limit=1&limit_per_metric=1")
+            #expect(limited == #"{"status":"success","data":{"reqs_total":[{"type":"counter","help":"Requests \"served\".\nAll of them.","unit":""}]}}"#)
+            let (_, none) = try await s.get("/api/v1/metadata?metric=nope")
+            #expect(none == #"{"status":"success","data":{}}"#)
             let (bad, _) = try await s.get("/api/v1/metadata?limit=x")
             #expect(bad == 400)
         }

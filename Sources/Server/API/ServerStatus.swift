@@ -1,4 +1,5 @@
 import Foundation
+import TSDB
 
 /// What `/api/v1/status/*` reports about the running server beyond the database.
 struct ServerStatus: Sendable {
@@ -10,4 +11,6 @@ struct ServerStatus: Sendable {
     let startTime: Date
     /// Whether the last configuration load succeeded, and when one last did.
     let configState: @Sendable () async -> (success: Bool, lastSuccess: Date)
+    /// Metric metadata of the scrape targets, by metric name (`/api/v1/metadata`).
+    var metadata: @Sendable () async -> [String: [MetricMetadata]] = { [:] }
 }

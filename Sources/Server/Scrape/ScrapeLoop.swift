@@ -28,6 +28,8 @@ final class ScrapeLoop: Sendable {
 
     let target: ScrapeTarget
     let health = LockedValue(TargetHealth())
+    /// The target's metric metadata (`# HELP`, `# TYPE`, `# UNIT`) from a recent scrape.
+    let metadata = LockedValue([String: MetricMetadata]())
     private let task = LockedValue<Task<Void, Never>?>(nil)
     /// Whether stopping writes stale markers (a removed target) or not (shutdown, as Prometheus).
     private let staleOnStop = LockedValue(true)
@@ -35,10 +37,11 @@ final class ScrapeLoop: Sendable {
     init(target: ScrapeTarget, config: ScrapeConfig, db: DB, client: HTTPClient, metrics: ScrapeMetrics, logger: Logger) {
         self.target = target
         let health = self.health
+        let metadata = self.metadata
         let staleOnStop = self.staleOnStop
         let t = Task {
-            await Self.run(target: target, config: config, db: db, client: client, health: health, metrics: metrics,
-                           staleOnStop: staleOnStop, logger: logger)
+            await Self.run(target: target, config: config, db: db, client: client, health: health, metadata: metadata,
+                           metrics: metrics, staleOnStop: staleOnStop, logger: logger)
         }
         task.withLock { $0 = t }
     }
@@ -55,7 +58,7 @@ final class ScrapeLoop: Sendable {
 
     private static func run(
         target: ScrapeTarget, config: ScrapeConfig, db: DB, client: HTTPClient, health: LockedValue<TargetHealth>,
-        metrics: ScrapeMetrics, staleOnStop: LockedValue<Bool>, logger: Logger
+        metadata: LockedValue<[String: MetricMetadata]>, metrics: ScrapeMetrics, staleOnStop: LockedValue<Bool>, logger: Logger
     ) async {
         var proc = ScrapeProcessor(target: target, config: config)
         let interval = target.intervalMs
@@ -66,6 +69,7 @@ final class ScrapeLoop: Sendable {
         // Kept between scrapes: a large body then costs one copy, without a fresh allocation
         // that grows (and copies) step by step.
         var body = ByteBuffer()
+        var scrapes = 0
         while !Task.isCancelled {
             let wait = tick - nowMs()
             if wait > 0 {
@@ -79,9 +83,17 @@ final class ScrapeLoop: Sendable {
             do {
                 let contentType = try await fetch(target: target, config: config, client: client, into: &body)
                 var app = db.appender()
+                let format = ExpositionFormat(contentType: contentType)
                 outcome = try body.withUnsafeReadableBytes { buf throws(ScrapeFailure) in
-                    try proc.store(body: buf, format: ExpositionFormat(contentType: contentType), scrapeTime: ts, into: &app)
+                    try proc.store(body: buf, format: format, scrapeTime: ts, into: &app)
                 }
+                // Metadata rarely changes: read it when series appear and every tenth scrape,
+                // not on every scrape of a large target.
+                if outcome.seriesAdded > 0 || scrapes % 10 == 0 {
+                    let found = body.withUnsafeReadableBytes { ExpositionMetadataScanner.scan($0, format: format) }
+                    metadata.withLock { $0 = found }
+                }
+                scrapes += 1
             } catch {
                 failure = "\(error)"
                 var app = db.appender()

@@ -26,6 +26,18 @@ actor ScrapeManager {
     /// The targets being scraped and their health.
     var targets: [(ScrapeTarget, TargetHealth)] { loops.map { ($0.key, $0.value.loop.health.withLock { $0 }) } }
 
+    /// Metadata of every metric the current targets declare: per name, the distinct
+    /// (type, help, unit) combinations, as Prometheus' `/api/v1/metadata` lists them.
+    func metadata() -> [String: [MetricMetadata]] {
+        var merged: [String: [MetricMetadata]] = [:]
+        for (_, running) in loops {
+            for (name, md) in running.loop.metadata.withLock({ $0 }) where !(merged[name]?.contains(md) ?? false) {
+                merged[name, default: []].append(md)
+            }
+        }
+        return merged
+    }
+
     /// Switches to `config`: targets kept by the new configuration keep scraping undisturbed.
     func apply(_ config: PrometheusConfig) async {
         self.config = config
