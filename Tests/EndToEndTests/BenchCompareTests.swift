@@ -5,19 +5,23 @@ import Testing
 /// harness runs end to end, every system's answers agree with Tidemark's, and the results files
 /// hold every figure.
 @Suite(.serialized) struct BenchCompareTests {
-    @Test func smallComparisonRunsAndAnswersAgree() throws {
+    @Test func smallComparisonRunsAndAnswersAgree() async throws {
         let bench = try #require(ProductLocator.path(of: "tidemark-bench"), "tidemark-bench not built")
         let out = NSTemporaryDirectory() + "tidemark-compare-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bench)
         p.arguments = ["compare", "--scale", "small", "--runs", "2", "--output", out]
-        let stdout = Pipe()
-        p.standardOutput = stdout
+        _ = FileManager.default.createFile(atPath: out + "/stdout.txt", contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out + "/stdout.txt")
         p.standardError = FileHandle.nullDevice
+        // Waits without blocking a thread of the cooperative pool, which other tests need.
+        let (exits, exited) = AsyncStream.makeStream(of: Void.self)
+        p.terminationHandler = { _ in exited.yield(); exited.finish() }
         try p.run()
-        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        for await _ in exits {}
+        let text = (try? String(contentsOfFile: out + "/stdout.txt", encoding: .utf8)) ?? ""
         // Exit 0 means no answer differed beyond the known MetricsQL differences and no request was rejected.
         #expect(p.terminationStatus == 0, "compare failed:\n\(text)")
         #expect(text.contains("| Tidemark"))

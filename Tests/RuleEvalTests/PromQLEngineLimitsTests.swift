@@ -84,6 +84,33 @@ import TSDB
         }
     }
 
+    @Test func longQueriesDoNotStallOtherTasks() async throws {
+        try await Self.withData(series: 50, samples: 400) { db in
+            var o = EngineOptions()
+            o.timeout = .seconds(60)
+            let engine = PromQLEngine(storage: db, options: o)
+            // More long queries than the cooperative pool has threads: were they evaluated on
+            // those threads, nothing else (not even their cancellation) could run for a minute.
+            let long = (0..<(ProcessInfo.processInfo.activeProcessorCount + 1)).map { _ in
+                Task { try await engine.instantQuery("max_over_time(sum(rate(load[5m]))[100d:1s])", at: 5_985_000) }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let started = ContinuousClock.now
+            let quick = try await engine.instantQuery("1 + 1", at: 0)
+            #expect(ContinuousClock.now - started < .seconds(20), "a trivial query waited for the long ones")
+            guard case .scalar(_, let v) = quick.value else { Issue.record("expected a scalar"); return }
+            #expect(v == 2)
+            for t in long { t.cancel() }
+            for t in long {
+                let r = await t.result
+                guard case .failure(let e) = r, let qe = e as? QueryError, case .canceled = qe else {
+                    Issue.record("expected cancellation, got \(r)"); continue
+                }
+            }
+            #expect(ContinuousClock.now - started < .seconds(40), "cancellation did not stop the long queries")
+        }
+    }
+
     @Test func concurrencyGateQueuesAndHandsOverInOrder() async throws {
         let gate = QueryGate(limit: 1)
         #expect(await gate.enter())

@@ -64,14 +64,30 @@ public final class PromQLEngine: Sendable {
     }
 
     /// Runs `body` inside a concurrency slot, under the timeout and the caller's cancellation
-    /// (which reaches the evaluation's worker threads through the context).
-    private func run(start: Int64, end: Int64, _ body: (EvalContext) throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
+    /// (which reaches the evaluation through the context's flag).
+    ///
+    /// The evaluation is synchronous CPU work that may last until the timeout, so it runs on a
+    /// thread of its own, not on the caller's: Swift's cooperative pool has one thread per core, and
+    /// two long queries holding them would stall every other task of the process (HTTP handlers,
+    /// scrape loops, even the cancellation of the queries themselves).
+    private func run(start: Int64, end: Int64,
+                     _ body: @escaping @Sendable (EvalContext) throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
         guard await gate.enter() else { throw .canceled }
         defer { gate.leave() }
         if Task.isCancelled { throw .canceled }
         let ctx = EvalContext(options: options, storage: storage, queryStart: start, queryEnd: end)
         let result: Result<QueryResult, QueryError> = await withTaskCancellationHandler {
-            do throws(QueryError) { return .success(try body(ctx)) } catch { return .failure(error) }
+            await withCheckedContinuation { (done: CheckedContinuation<Result<QueryResult, QueryError>, Never>) in
+                // A thread of its own, not a Dispatch worker: Dispatch runs about one CPU-bound
+                // item per core too, so a cheap query would queue behind long ones.
+                let thread = Thread {
+                    do throws(QueryError) { done.resume(returning: .success(try body(ctx))) } catch {
+                        done.resume(returning: .failure(error))
+                    }
+                }
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
         } onCancel: {
             ctx.cancel()
         }
@@ -94,3 +110,4 @@ public final class PromQLEngine: Sendable {
         }
     }
 }
+
