@@ -54,16 +54,18 @@ import TSDB
             var o = EngineOptions()
             o.timeout = .milliseconds(1)
             let engine = PromQLEngine(storage: db, options: o)
-            // A nested subquery at 1 s resolution over hours: far more than 1 ms of work.
+            // A nested subquery at 1 s resolution over 60 days: about a minute of work in a
+            // debug build (the 7-day version measured 6 s alone), far more than 1 ms.
             let started = ContinuousClock.now
             await #expect {
-                _ = try await engine.instantQuery("max_over_time(sum(rate(load[5m]))[2h:1s])", at: 5_985_000)
+                _ = try await engine.instantQuery("max_over_time(sum(rate(load[5m]))[60d:1s])", at: 5_985_000)
             } throws: { error in
                 guard let e = error as? QueryError, case .timeout = e else { return false }
                 return e.errorType == "timeout"
             }
-            // It gave up promptly, not after finishing the work.
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // It gave up long before finishing the work; the bound leaves room for a loaded
+            // machine running the other suites in parallel.
+            #expect(ContinuousClock.now - started < .seconds(20))
         }
     }
 
