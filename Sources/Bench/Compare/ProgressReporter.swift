@@ -15,20 +15,20 @@ final class ProgressReporter: Sendable {
     /// Reports the phase's completed fraction (0...1).
     func update(_ fraction: Double) {
         let f = min(max(fraction, 0), 1)
-        let (label, start, line): (String, Date, String?) = state.withLock { s in
-            if terminal { return (s.label, s.start, "") }
+        let (label, start, show): (String, Date, Bool) = state.withLock { s in
+            if terminal { return (s.label, s.start, true) }
             // Plain output: a line per quarter, so logs stay short.
             let q = Int(f * 4)
-            guard q > s.shownQuarter, q > 0, q < 4 else { return (s.label, s.start, nil) }
+            guard q > s.shownQuarter, q > 0, q < 4 else { return (s.label, s.start, false) }
             s.shownQuarter = q
-            return (s.label, s.start, "")
+            return (s.label, s.start, true)
         }
-        guard line != nil else { return }
+        guard show else { return }
         if terminal {
             let width = 30, filled = Int(f * Double(width))
             write("\r\u{1B}[K[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
                   + String(format: "] %3.0f%% %@ (%.0f s)", f * 100, label as NSString, Date().timeIntervalSince(start)))
-        } else if f > 0 {
+        } else {
             write(String(format: "  %@: %.0f%%\n", label as NSString, f * 100))
         }
     }

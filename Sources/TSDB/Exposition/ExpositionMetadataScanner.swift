@@ -62,52 +62,22 @@ public enum ExpositionMetadataScanner {
         if !openMetrics { while i < line.count && isBlank(line[i]) { i += 1 } }
         var textEnd = line.count
         if textEnd > i && line[textEnd - 1] == 0x0d { textEnd -= 1 }
-        let raw = UnsafeBufferPointer(rebasing: line[i..<max(i, textEnd)])
+        let raw = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[i..<max(i, textEnd)]))
         var entry = out[name] ?? MetricMetadata()
         switch keyword {
-        case "HELP": entry.help = unescape(raw, openMetrics: openMetrics)
+        case "HELP":
+            // The parser's own unescaping rules for each format.
+            entry.help = ExpositionText(raw: raw, escaping: openMetrics ? .openMetricsHelp : .prometheusHelp).string
         case "UNIT": entry.unit = String(decoding: raw, as: UTF8.self)
         default:
-            switch String(decoding: raw, as: UTF8.self).trimmingBlanks() {
-            case "counter": entry.type = "counter"
-            case "gauge": entry.type = "gauge"
-            case "histogram": entry.type = "histogram"
-            case "summary": entry.type = "summary"
-            case "gaugehistogram" where openMetrics: entry.type = "gaugehistogram"
-            case "info" where openMetrics: entry.type = "info"
-            case "stateset" where openMetrics: entry.type = "stateset"
-            default: entry.type = "unknown"
-            }
+            var lo = 0, hi = raw.count
+            while lo < hi && (raw[lo] == 0x20 || raw[lo] == 0x09) { lo += 1 }
+            while hi > lo && (raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09) { hi -= 1 }
+            let type = MetricFamilyType.parse(UnsafeRawBufferPointer(rebasing: raw[lo..<hi]),
+                                              format: openMetrics ? .openMetrics : .prometheusText)
+            // Prometheus reports untyped (and unparsable) families as unknown.
+            entry.type = type.map { $0 == .untyped ? "unknown" : $0.description } ?? "unknown"
         }
         out[name] = entry
-    }
-
-    /// HELP text escapes: `\\` and `\n` (and `\"` in OpenMetrics); other backslashes stay.
-    static func unescape(_ raw: UnsafeBufferPointer<UInt8>, openMetrics: Bool) -> String {
-        guard raw.contains(UInt8(ascii: "\\")) else { return String(decoding: raw, as: UTF8.self) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.count)
-        var i = 0
-        while i < raw.count {
-            let c = raw[i]
-            if c == UInt8(ascii: "\\"), i + 1 < raw.count {
-                let n = raw[i + 1]
-                if n == UInt8(ascii: "\\") { bytes.append(n); i += 2; continue }
-                if n == UInt8(ascii: "n") { bytes.append(0x0a); i += 2; continue }
-                if n == UInt8(ascii: "\""), openMetrics { bytes.append(n); i += 2; continue }
-            }
-            bytes.append(c)
-            i += 1
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-extension String {
-    fileprivate func trimmingBlanks() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

@@ -66,6 +66,23 @@ extension Evaluator {
         var vs: [Double] = []
         /// Counter drops up to each sample (rate's reset index).
         var drops: [Int32] = []
+
+        /// Runs `body` with a series' samples (stale markers removed) in this worker's reused
+        /// arrays. They are borrowed as locals meanwhile: appending through the object would pay
+        /// a dynamic exclusivity check per sample.
+        @inline(__always)
+        func withSamples<R>(
+            _ a: inout ArraySampleIterator?, _ m: inout MergedSeriesIterator?,
+            _ body: ([Int64], [Double]) throws(QueryError) -> R
+        ) throws(QueryError) -> R {
+            var ts = self.ts, vs = self.vs
+            self.ts = []; self.vs = []
+            defer { self.ts = ts; self.vs = vs }
+            ts.removeAll(keepingCapacity: true)
+            vs.removeAll(keepingCapacity: true)
+            Evaluator.materialize(&a, &m, &ts, &vs)
+            return try body(ts, vs)
+        }
     }
 
     /// Runs `body` on every series of a range argument with an iterator over its samples (stale
@@ -201,21 +218,17 @@ extension Evaluator {
             }
             var loaded = 0
             if blocked {
-                var ts = worker.ts, vs = worker.vs
-                worker.ts = []; worker.vs = []
-                defer { worker.ts = ts; worker.vs = vs }
-                ts.removeAll(keepingCapacity: true)
-                vs.removeAll(keepingCapacity: true)
-                Self.materialize(&a, &m, &ts, &vs)
-                loaded = ts.count
-                var blockStart = steps.start
-                while blockStart <= steps.end {
-                    try ctx.checkShared()
-                    let blockEnd = Swift.min(steps.end, blockStart &+ Int64(Self.kernelBlock - 1) &* steps.step)
-                    var it = ArraySampleIterator(timestamps: ts, values: vs)
-                    let part = RangeSteps(start: blockStart, end: blockEnd, step: steps.step, range: steps.range)
-                    WindowKernel.evaluate(fn, over: &it, steps: part, scratch: worker.scratch, emit: emit)
-                    blockStart = blockEnd &+ steps.step
+                loaded = try worker.withSamples(&a, &m) { (ts, vs) throws(QueryError) in
+                    var blockStart = steps.start
+                    while blockStart <= steps.end {
+                        try ctx.checkShared()
+                        let blockEnd = Swift.min(steps.end, blockStart &+ Int64(Self.kernelBlock - 1) &* steps.step)
+                        var it = ArraySampleIterator(timestamps: ts, values: vs)
+                        let part = RangeSteps(start: blockStart, end: blockEnd, step: steps.step, range: steps.range)
+                        WindowKernel.evaluate(fn, over: &it, steps: part, scratch: worker.scratch, emit: emit)
+                        blockStart = blockEnd &+ steps.step
+                    }
+                    return ts.count
                 }
             } else if let base = m {
                 var it = CountingIterator(base)
@@ -246,23 +259,17 @@ extension Evaluator {
     ) throws(QueryError) -> [StepSeries] {
         let ctx = self.ctx
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
-            // Work on local arrays (handed back below): appending through the worker object would
-            // pay a dynamic exclusivity check per sample.
-            var ts = worker.ts, vs = worker.vs
-            worker.ts = []; worker.vs = []
-            defer { worker.ts = ts; worker.vs = vs }
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            Self.materialize(&a, &m, &ts, &vs)
-            if ts.count < minSamples { return nil }
             var points: [FPoint] = []
-            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
-                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
-                    held &+= try slideWindows(tb, arg, ctx) { (i, t, ref, lower, lo, hi) throws(QueryError) in
-                        if hi - lo < minSamples { return }
-                        let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
-                                            rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
-                        if let v = try fn(w) { points.append(FPoint(t: t, v: v)) }
+            try worker.withSamples(&a, &m) { (ts, vs) throws(QueryError) in
+                if ts.count < minSamples { return }
+                try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                    try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+                        held &+= try slideWindows(tb, arg, ctx) { (i, t, ref, lower, lo, hi) throws(QueryError) in
+                            if hi - lo < minSamples { return }
+                            let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
+                                                rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
+                            if let v = try fn(w) { points.append(FPoint(t: t, v: v)) }
+                        }
                     }
                 }
             }
@@ -283,41 +290,40 @@ extension Evaluator {
         let rangeSeconds = Double(arg.rangeMs) / 1000
         let ctx = self.ctx
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
-            var ts = worker.ts, vs = worker.vs, drops = worker.drops
-            worker.ts = []; worker.vs = []; worker.drops = []
-            defer { worker.ts = ts; worker.vs = vs; worker.drops = drops }
-            ts.removeAll(keepingCapacity: true)
-            vs.removeAll(keepingCapacity: true)
-            drops.removeAll(keepingCapacity: true)
-            Self.materialize(&a, &m, &ts, &vs)
-            if ts.count < 2 { return nil }
-            let count = vs.count
-            drops.append(contentsOf: repeatElement(0, count: count))
-            vs.withUnsafeBufferPointer { vb in
-                drops.withUnsafeMutableBufferPointer { db in
-                    var prev = Double.nan, dropCount: Int32 = 0
-                    for i in 0..<count {
-                        let v = vb[i]
-                        if v < prev { dropCount &+= 1 }
-                        prev = v
-                        db[i] = dropCount
+            var points: [FPoint] = []
+            try worker.withSamples(&a, &m) { (ts, vs) throws(QueryError) in
+                if ts.count < 2 { return }
+                var drops = worker.drops
+                worker.drops = []
+                defer { worker.drops = drops }
+                drops.removeAll(keepingCapacity: true)
+                let count = vs.count
+                drops.append(contentsOf: repeatElement(0, count: count))
+                vs.withUnsafeBufferPointer { vb in
+                    drops.withUnsafeMutableBufferPointer { db in
+                        var prev = Double.nan, dropCount: Int32 = 0
+                        for i in 0..<count {
+                            let v = vb[i]
+                            if v < prev { dropCount &+= 1 }
+                            prev = v
+                            db[i] = dropCount
+                        }
                     }
                 }
-            }
-            var points: [FPoint] = []
-            points.reserveCapacity(n)
-            try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
-                try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
-                    try drops.withUnsafeBufferPointer { (db) throws(QueryError) in
-                        let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
-                        held &+= try slideWindows(tb, arg, ctx) { (_, t, ref, lower, lo, hi) throws(QueryError) in
-                            if hi - lo < 2 { return }
-                            var result = vp[hi - 1] - vp[lo]
-                            if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }
-                            let v = RangeFunctions.extrapolate(
-                                result, firstT: tp[lo], lastT: tp[hi - 1], firstV: vp[lo], count: hi - lo,
-                                rangeStart: lower, rangeEnd: ref, isCounter: isCounter, isRate: isRate, rangeSeconds: rangeSeconds)
-                            points.append(FPoint(t: t, v: v))
+                points.reserveCapacity(n)
+                try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
+                    try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
+                        try drops.withUnsafeBufferPointer { (db) throws(QueryError) in
+                            let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
+                            held &+= try slideWindows(tb, arg, ctx) { (_, t, ref, lower, lo, hi) throws(QueryError) in
+                                if hi - lo < 2 { return }
+                                var result = vp[hi - 1] - vp[lo]
+                                if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }
+                                let v = RangeFunctions.extrapolate(
+                                    result, firstT: tp[lo], lastT: tp[hi - 1], firstV: vp[lo], count: hi - lo,
+                                    rangeStart: lower, rangeEnd: ref, isCounter: isCounter, isRate: isRate, rangeSeconds: rangeSeconds)
+                                points.append(FPoint(t: t, v: v))
+                            }
                         }
                     }
                 }
