@@ -30,7 +30,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "RuleEval", dependencies: ["TSDB"]),
+        .target(
+            name: "RuleEval",
+            dependencies: ["TSDB", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "Server",
             dependencies: [

@@ -10,7 +10,8 @@ import TSDB
 struct TidemarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidemark",
-        abstract: "Tidemark: a Prometheus-compatible time-series database."
+        abstract: "Tidemark: a Prometheus-compatible time-series database.",
+        subcommands: [RulesCommand.self]
     )
 
     @Option(name: .customLong("config.file"), help: "Prometheus configuration file (default: an embedded one that scrapes Tidemark itself and node_exporter on localhost:9100 when it runs).")

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import RuleEval
 import TSDB
 
 /// Where the configuration comes from: a file, or the embedded default.

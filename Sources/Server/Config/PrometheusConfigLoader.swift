@@ -1,4 +1,5 @@
 import Foundation
+import RuleEval
 import TSDB
 import Yams
 

@@ -1,4 +1,5 @@
 import Foundation
+import RuleEval
 import TSDB
 import Yams
 
@@ -13,16 +14,7 @@ final class FileSDReader: @unchecked Sendable {
 
     /// Files matched by the globs now.
     static func expand(_ patterns: [String]) -> [String] {
-        var out: [String] = []
-        for p in patterns {
-            var g = glob_t()
-            defer { globfree(&g) }
-            guard glob(p, 0, nil, &g) == 0 else { continue }
-            for i in 0..<Int(g.gl_pathc) {
-                if let c = g.gl_pathv[i] { out.append(String(cString: c)) }
-            }
-        }
-        return out.sorted()
+        patterns.flatMap(FileGlob.paths(matching:)).sorted()
     }
 
     /// True when any matched file appeared, disappeared or changed since the last `read`.

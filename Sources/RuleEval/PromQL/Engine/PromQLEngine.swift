@@ -64,12 +64,7 @@ public final class PromQLEngine: Sendable {
     }
 
     /// Runs `body` inside a concurrency slot, under the timeout and the caller's cancellation
-    /// (which reaches the evaluation through the context's flag).
-    ///
-    /// The evaluation is synchronous CPU work that may last until the timeout, so it runs on a
-    /// thread of its own, not on the caller's: Swift's cooperative pool has one thread per core, and
-    /// two long queries holding them would stall every other task of the process (HTTP handlers,
-    /// scrape loops, even the cancellation of the queries themselves).
+    /// (which reaches the evaluation through the context's flag), on a dedicated thread.
     private func run(start: Int64, end: Int64,
                      _ body: @escaping @Sendable (EvalContext) throws(QueryError) -> QueryResult) async throws(QueryError) -> QueryResult {
         guard await gate.enter() else { throw .canceled }
@@ -77,21 +72,34 @@ public final class PromQLEngine: Sendable {
         if Task.isCancelled { throw .canceled }
         let ctx = EvalContext(options: options, storage: storage, queryStart: start, queryEnd: end)
         let result: Result<QueryResult, QueryError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Result<QueryResult, QueryError>, Never>) in
-                // A thread of its own, not a Dispatch worker: Dispatch runs about one CPU-bound
-                // item per core too, so a cheap query would queue behind long ones.
-                let thread = Thread {
-                    do throws(QueryError) { done.resume(returning: .success(try body(ctx))) } catch {
-                        done.resume(returning: .failure(error))
-                    }
-                }
-                thread.stackSize = 8 << 20
-                thread.start()
+            await Self.onDedicatedThread { () -> Result<QueryResult, QueryError> in
+                do throws(QueryError) { return .success(try body(ctx)) } catch { return .failure(error) }
             }
         } onCancel: {
             ctx.cancel()
         }
         return try result.get()
+    }
+
+    /// Evaluates `expr` at `time` on the calling thread, outside the concurrency gate: for callers
+    /// already on a thread of their own (a rule group's iteration), so they pay no thread per query.
+    public func instantOnCurrentThread(_ expr: Expr, at time: Int64) throws(QueryError) -> QueryResult {
+        let ctx = EvalContext(options: options, storage: storage, queryStart: time, queryEnd: time)
+        return try Evaluator(ctx: ctx, start: time, end: time, interval: 0).instantResult(expr)
+    }
+
+    /// Runs synchronous CPU work on a thread of its own and returns its result.
+    ///
+    /// Not on the caller's thread: Swift's cooperative pool has one thread per core, and two long
+    /// evaluations holding them would stall every other task of the process. Not a Dispatch worker
+    /// either: Dispatch runs about one CPU-bound item per core too, so cheap work would queue
+    /// behind long work.
+    public static func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+            let thread = Thread { done.resume(returning: body()) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 
     static func firstExperimentalFunction(_ e: Expr) -> String? {

@@ -3,13 +3,14 @@ import Yams
 
 /// Typed, path-aware reads from a YAML mapping, so every error names the key it is about and
 /// unknown keys can be reported as warnings instead of being silently ignored.
-struct YAMLMapReader {
-    let path: String
+public struct YAMLMapReader {
+    /// Where this mapping is, e.g. `groups[0].rules[2]`.
+    public let path: String
     private let entries: [(key: String, value: Node)]
     private let line: Int?
 
     /// Reads `node` as a mapping; a null node is an empty mapping.
-    init(_ node: Node?, path: String) throws(ConfigError) {
+    public init(_ node: Node?, path: String) throws(ConfigError) {
         self.path = path
         line = node?.mark.map { $0.line }
         guard let node, !Self.isNull(node) else { entries = []; return }
@@ -25,33 +26,33 @@ struct YAMLMapReader {
         entries = out
     }
 
-    static func isNull(_ n: Node) -> Bool {
+    public static func isNull(_ n: Node) -> Bool {
         if case .scalar(let s) = n, s.style == .plain { return ["", "~", "null", "Null", "NULL"].contains(s.string) }
         return false
     }
 
-    static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    public static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     /// The keys present.
-    var keys: [String] { entries.map(\.key) }
+    public var keys: [String] { entries.map(\.key) }
 
     /// The raw node under `key` (nil when absent or null).
-    func node(_ key: String) -> Node? {
+    public func node(_ key: String) -> Node? {
         guard let n = entries.first(where: { $0.key == key })?.value, !Self.isNull(n) else { return nil }
         return n
     }
 
-    func error(_ key: String, _ message: String) -> ConfigError {
+    public func error(_ key: String, _ message: String) -> ConfigError {
         ConfigError(path: Self.join(path, key), line: node(key)?.mark?.line ?? line, message: message)
     }
 
-    func string(_ key: String) throws(ConfigError) -> String? {
+    public func string(_ key: String) throws(ConfigError) -> String? {
         guard let n = node(key) else { return nil }
         guard case .scalar(let s) = n else { throw error(key, "expected a string") }
         return s.string
     }
 
-    func bool(_ key: String) throws(ConfigError) -> Bool? {
+    public func bool(_ key: String) throws(ConfigError) -> Bool? {
         guard let s = try string(key) else { return nil }
         switch s.lowercased() {
         case "true", "yes", "on": return true
@@ -60,25 +61,25 @@ struct YAMLMapReader {
         }
     }
 
-    func int(_ key: String) throws(ConfigError) -> Int? {
+    public func int(_ key: String) throws(ConfigError) -> Int? {
         guard let s = try string(key) else { return nil }
         guard let v = Int(s), v >= 0 else { throw error(key, "expected a non-negative integer, got \"\(s)\"") }
         return v
     }
 
     /// A Prometheus duration (`15s`, `1m30s`, `1d`) in milliseconds.
-    func duration(_ key: String) throws(ConfigError) -> Int64? {
+    public func duration(_ key: String) throws(ConfigError) -> Int64? {
         guard let s = try string(key) else { return nil }
         do { return try DurationParser.milliseconds(s) } catch { throw self.error(key, "\(error)") }
     }
 
     /// A size such as `10MB` in bytes (0 means no limit).
-    func byteSize(_ key: String) throws(ConfigError) -> Int64? {
+    public func byteSize(_ key: String) throws(ConfigError) -> Int64? {
         guard let s = try string(key) else { return nil }
         do { return try ByteSizeParser.bytes(s) } catch { throw self.error(key, "\(error)") }
     }
 
-    func stringList(_ key: String) throws(ConfigError) -> [String]? {
+    public func stringList(_ key: String) throws(ConfigError) -> [String]? {
         guard let n = node(key) else { return nil }
         guard let seq = n.sequence else { throw error(key, "expected a list of strings") }
         var out: [String] = []
@@ -92,7 +93,7 @@ struct YAMLMapReader {
     }
 
     /// A mapping of strings to strings, in file order.
-    func stringMap(_ key: String) throws(ConfigError) -> [(String, String)]? {
+    public func stringMap(_ key: String) throws(ConfigError) -> [(String, String)]? {
         guard node(key) != nil else { return nil }
         let m = try YAMLMapReader(node(key), path: Self.join(path, key))
         var out: [(String, String)] = []
@@ -100,13 +101,13 @@ struct YAMLMapReader {
         return out
     }
 
-    func map(_ key: String) throws(ConfigError) -> YAMLMapReader? {
+    public func map(_ key: String) throws(ConfigError) -> YAMLMapReader? {
         guard let n = node(key) else { return nil }
         return try YAMLMapReader(n, path: Self.join(path, key))
     }
 
     /// Each item of a list of mappings, with its indexed path.
-    func mapList(_ key: String) throws(ConfigError) -> [YAMLMapReader] {
+    public func mapList(_ key: String) throws(ConfigError) -> [YAMLMapReader] {
         guard let n = node(key) else { return [] }
         guard let seq = n.sequence else { throw error(key, "expected a list") }
         var out: [YAMLMapReader] = []
@@ -115,7 +116,7 @@ struct YAMLMapReader {
     }
 
     /// Warnings for keys outside `known`; keys in `unsupported` are Prometheus keys Tidemark ignores.
-    func warnings(known: Set<String>, unsupported: Set<String> = []) -> [String] {
+    public func warnings(known: Set<String>, unsupported: Set<String> = []) -> [String] {
         entries.compactMap { e in
             if known.contains(e.key) { return nil }
             let at = Self.join(path, e.key)

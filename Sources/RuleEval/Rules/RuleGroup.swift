@@ -1,0 +1,164 @@
+import Foundation
+import Synchronization
+import TSDB
+
+/// A rule group: rules evaluated in order at one timestamp per interval, each rule's output
+/// committed before the next rule runs (so it sees it), series a rule stops returning marked stale.
+public final class RuleGroup: Sendable {
+    public let definition: RuleGroupDefinition
+    public let rules: [any Rule]
+    /// Evaluation interval, ms.
+    public let intervalMs: Int64
+    /// Queries and outputs are stamped this much before the evaluation time, ms.
+    public let queryOffsetMs: Int64
+    private let state = Mutex(State())
+
+    struct State {
+        /// Per rule, the series it stored in its last successful evaluation.
+        var previousSeries: [Set<Labels>] = []
+        var lastEvaluation: Int64 = 0
+        var evaluationSeconds: Double = 0
+        /// The timestamp of the last evaluation (ms), for `ALERTS_FOR_STATE` restoring.
+        var lastEvaluationTimestamp: Int64 = 0
+        var needsRestore = false
+    }
+
+    /// Counters the group keeps for self-metrics.
+    public struct Counters: Sendable {
+        public var evaluations = 0
+        public var failures: [String: Int] = [:]
+        public var missedIterations = 0
+        public var samplesRejected = 0
+    }
+    private let counterBox = Mutex(Counters())
+
+    /// Builds a group; `restore` makes its first evaluation restore alert states from storage.
+    public init(_ definition: RuleGroupDefinition, defaultIntervalMs: Int64, defaultQueryOffsetMs: Int64 = 0, restore: Bool = false) {
+        self.definition = definition
+        intervalMs = definition.intervalMs ?? defaultIntervalMs
+        queryOffsetMs = definition.queryOffsetMs ?? defaultQueryOffsetMs
+        rules = definition.rules.map { r -> any Rule in
+            switch r.kind {
+            case .recording: return RecordingRule(r, groupLabels: definition.labels)
+            case .alerting: return AlertingRule(r, groupLabels: definition.labels, restored: !restore || r.forMs == 0)
+            }
+        }
+        let n = rules.count
+        state.withLock { $0.previousSeries = Array(repeating: [], count: n); $0.needsRestore = restore }
+    }
+
+    /// `file;name`, the key Prometheus uses for a group in metrics and reloads.
+    public var key: String { "\(definition.file);\(definition.name)" }
+
+    public var alertingRules: [AlertingRule] { rules.compactMap { $0 as? AlertingRule } }
+    public var lastEvaluation: Int64 { state.withLock { $0.lastEvaluation } }
+    public var evaluationSeconds: Double { state.withLock { $0.evaluationSeconds } }
+    public var counters: Counters { counterBox.withLock { $0 } }
+
+    func countMissed(_ n: Int) { counterBox.withLock { $0.missedIterations += n } }
+
+    /// The first timestamp ≥ `now` of this group's schedule: multiples of the interval, shifted by
+    /// a hash of the group so groups with the same interval do not all evaluate at once.
+    public func nextEvaluation(after now: Int64) -> Int64 {
+        var h = StableHasher()
+        h.combine(key)
+        let offset = Int64(h.value % UInt64(max(intervalMs, 1)))
+        let adj = now - offset
+        var base = adj - ((adj % intervalMs) + intervalMs) % intervalMs + offset
+        if base < now { base += intervalMs }
+        return base
+    }
+
+    /// Takes alert state and stored-series memory from the group it replaces on reload, rule by
+    /// rule where the rules are identical.
+    func adopt(from old: RuleGroup) {
+        let oldPrevious = old.state.withLock { $0.previousSeries }
+        var previous = state.withLock { $0.previousSeries }
+        var used = Set<Int>()
+        for (i, r) in rules.enumerated() {
+            guard let j = old.rules.indices.first(where: { !used.contains($0) && old.rules[$0].definition.sameRule(as: r.definition) })
+            else { continue }
+            used.insert(j)
+            if let a = r as? AlertingRule, let b = old.rules[j] as? AlertingRule { a.adoptState(from: b) }
+            r.setRecord(old.rules[j].record)
+            previous[i] = oldPrevious[j]
+        }
+        let needs = old.state.withLock { $0.needsRestore }
+        state.withLock { $0.previousSeries = previous; $0.needsRestore = needs }
+    }
+
+    /// Evaluates every rule at `ts` (ms) on the calling thread, stores the outputs and returns the
+    /// alerts to send. A failing rule is recorded and skipped; the rest of the group goes on.
+    public func evaluate(at ts: Int64, env: RuleEnvironment, resendDelayMs: Int64 = 60_000,
+                         outageToleranceMs: Int64 = 3_600_000, gracePeriodMs: Int64 = 600_000) -> [AlertNotification] {
+        let start = ContinuousClock.now
+        let evalTime = ts - queryOffsetMs
+        var notifications: [AlertNotification] = []
+        var previous = state.withLock { $0.previousSeries }
+        var rejected = 0
+        for (i, rule) in rules.enumerated() {
+            let ruleStart = ContinuousClock.now
+            var record = RuleEvaluationRecord()
+            record.lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
+            let output: [InstantSample]
+            do {
+                output = try rule.evaluate(at: evalTime, env: env, limit: definition.limit)
+                record.health = .ok
+            } catch {
+                record.health = .err
+                record.lastError = error.message
+                record.evaluationSeconds = Self.seconds(ContinuousClock.now - ruleStart)
+                rule.setRecord(record)
+                counterBox.withLock { $0.failures[rule.definition.name, default: 0] += 1 }
+                continue
+            }
+            if let a = rule as? AlertingRule {
+                notifications += a.alertsToSend(at: evalTime, resendDelayMs: resendDelayMs, intervalMs: intervalMs,
+                                                externalURL: env.externalURL)
+            }
+            var batch = output
+            var returned = Set<Labels>()
+            returned.reserveCapacity(output.count)
+            for s in output { returned.insert(s.labels) }
+            for l in previous[i] where !returned.contains(l) {
+                batch.append(InstantSample(labels: l, t: evalTime, v: StaleNaN.value))
+            }
+            do {
+                let report = try env.storage.appendRuleOutput(batch)
+                rejected += report.rejected
+            } catch {
+                record.health = .err
+                record.lastError = "storing the output: \(error)"
+            }
+            previous[i] = returned
+            record.evaluationSeconds = Self.seconds(ContinuousClock.now - ruleStart)
+            rule.setRecord(record)
+        }
+        let restore = state.withLock { s -> Bool in
+            s.previousSeries = previous
+            s.lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
+            s.lastEvaluationTimestamp = ts
+            s.evaluationSeconds = Self.seconds(ContinuousClock.now - start)
+            defer { s.needsRestore = false }
+            return s.needsRestore
+        }
+        if restore {
+            for a in alertingRules {
+                a.restoreForState(at: evalTime, storage: env.storage, outageToleranceMs: outageToleranceMs, gracePeriodMs: gracePeriodMs)
+            }
+        }
+        counterBox.withLock { $0.evaluations += 1; $0.samplesRejected += rejected }
+        return notifications
+    }
+
+    /// Stale markers for every series the group stored last (when the group is removed).
+    public func markAllStale(at ts: Int64, storage: any RuleStorage) {
+        let previous = state.withLock { $0.previousSeries }
+        let batch = previous.flatMap { $0.map { InstantSample(labels: $0, t: ts, v: StaleNaN.value) } }
+        if !batch.isEmpty { _ = try? storage.appendRuleOutput(batch) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
