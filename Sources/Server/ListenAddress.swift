@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Parses `host:port` / `:port` / `[v6]:port` as Prometheus' --web.listen-address does.
 enum ListenAddress {
@@ -13,5 +14,16 @@ enum ListenAddress {
             throw ValidationError("--web.listen-address has an invalid port in \"\(s)\"")
         }
         return (host, port)
+    }
+}
+
+extension ListenAddress {
+    /// `host:port` others reach the listener at, for the default `--web.external-url`: the
+    /// machine's hostname with the listening port, as Prometheus derives it.
+    static func externalHost(_ listen: String) -> String {
+        let port = listen.lastIndex(of: ":").map { String(listen[listen.index(after: $0)...]) } ?? "9090"
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0 ? String(cString: name) : "localhost"
+        return "\(host.isEmpty ? "localhost" : host):\(port)"
     }
 }

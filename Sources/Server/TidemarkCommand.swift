@@ -59,6 +59,21 @@ struct TidemarkCommand: AsyncParsableCommand {
     @Option(name: .customLong("query.lookback-delta"), help: "How far back an instant selector looks for a sample, e.g. 5m.")
     var queryLookbackDelta = "5m"
 
+    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum time between resending a firing alert to Alertmanager.")
+    var resendDelay = "1m"
+
+    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Longest outage after which a pending or firing alert's 'for' state is still restored.")
+    var forOutageTolerance = "1h"
+
+    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Least time left for a restored alert to wait before it fires, when its 'for' is longer.")
+    var forGracePeriod = "10m"
+
+    @Option(name: .customLong("web.external-url"), help: "The URL under which Tidemark is reached from outside (alert generator links, $externalURL).")
+    var externalURL: String?
+
+    @Option(name: .customLong("alertmanager.notification-queue-capacity"), help: "Alerts waiting for delivery to Alertmanager; beyond, the oldest are dropped.")
+    var notificationQueueCapacity = 10_000
+
     @Option(name: .customLong("enable-feature"), help: "Comma-separated feature names to enable (repeatable): promql-delayed-name-removal, promql-experimental-functions, type-and-unit-labels.")
     var enableFeature: [String] = []
 
@@ -71,6 +86,9 @@ struct TidemarkCommand: AsyncParsableCommand {
             "storage.tsdb.wal-sync": walSync, "web.listen-address": listenAddress, "log.level": logLevel,
             "query.timeout": queryTimeout, "query.max-samples": "\(queryMaxSamples)", "query.max-concurrency": "\(queryMaxConcurrency)",
             "query.lookback-delta": queryLookbackDelta, "enable-feature": enableFeature.joined(separator: ","),
+            "rules.alert.resend-delay": resendDelay, "rules.alert.for-outage-tolerance": forOutageTolerance,
+            "rules.alert.for-grace-period": forGracePeriod, "web.external-url": externalURL ?? "",
+            "alertmanager.notification-queue-capacity": "\(notificationQueueCapacity)",
         ]
     }
 
@@ -99,6 +117,23 @@ struct TidemarkCommand: AsyncParsableCommand {
         o.delayedNameRemoval = features.delayedNameRemoval
         o.experimentalFunctions = features.experimentalFunctions
         o.typeAndUnitLabels = features.typeAndUnitLabels
+        return o
+    }
+
+    /// The rule settings the `--rules.*` and `--web.external-url` flags ask for.
+    func ruleOptions() throws -> RuleManager.Options {
+        var o = RuleManager.Options()
+        do {
+            o.resendDelayMs = try DurationParser.milliseconds(resendDelay)
+            o.outageToleranceMs = try DurationParser.milliseconds(forOutageTolerance)
+            o.gracePeriodMs = try DurationParser.milliseconds(forGracePeriod)
+        } catch {
+            throw ValidationError("--rules.alert.*: \(error)")
+        }
+        guard notificationQueueCapacity > 0 else { throw ValidationError("--alertmanager.notification-queue-capacity must be positive") }
+        var url = externalURL ?? "http://\(ListenAddress.externalHost(listenAddress))"
+        while url.hasSuffix("/") { url.removeLast() }
+        o.externalURL = url
         return o
     }
 
@@ -166,8 +201,18 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
         db.startMaintenance()
         let scrapes = ScrapeManager(db: db, logger: logger)
-        let reloader = ConfigReloader(source: configSource, scrapes: scrapes, logger: logger)
-        await scrapes.apply(initialConfig)
+        let notifier = AlertmanagerNotifier(capacity: notificationQueueCapacity, logger: logger)
+        // Rules get an engine of their own, so a burst of API queries cannot hold their slots.
+        let rules = RuleManager(engine: PromQLEngine(storage: db, options: queryOptions), storage: db, logger: logger,
+                                notify: { alerts in await notifier.send(alerts) })
+        let reloader = ConfigReloader(source: configSource, scrapes: scrapes, rules: rules, notifier: notifier,
+                                      ruleOptions: try ruleOptions(), logger: logger)
+        do { try await reloader.apply(initialConfig) } catch {
+            logger.critical("cannot load rules: \(error)")
+            await scrapes.shutdown()
+            try? db.close()
+            throw ExitCode(1)
+        }
         readiness.markReady()
         let hangup = reloader.reloadOnSIGHUP()
 
@@ -175,7 +220,7 @@ struct TidemarkCommand: AsyncParsableCommand {
         let router = Router()
         router.add(middleware: HTTPMetricsMiddleware())
         HealthRoutes.register(on: router, readiness: readiness)
-        SelfMetrics.register(on: router, db: db, scrapes: scrapes)
+        SelfMetrics.register(on: router, db: db, scrapes: scrapes, rules: rules, notifier: notifier)
         PushRoutes.register(on: router, db: db, limits: limits, logger: logger)
         FederateRoute.register(on: router, db: db, externalLabels: { await reloader.externalLabels })
         if enableAdminAPI { AdminRoutes.register(on: router, db: db, logger: logger) }
@@ -184,8 +229,10 @@ struct TidemarkCommand: AsyncParsableCommand {
                                   startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
                                   configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) },
                                   metadata: { await scrapes.metadata() })
-        QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,
-                 status: status).register(on: router)
+        let api = QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,
+                           status: status)
+        api.register(on: router)
+        RulesRoutes.register(api, rules: rules, on: router)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),
@@ -201,7 +248,9 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
         // SIGTERM: stop scraping, then close the WAL cleanly (everything acknowledged is in it).
         hangup.cancel()
+        await rules.stop()
         await scrapes.shutdown()
+        await notifier.shutdown()
         try db.close()
         logger.info("shut down cleanly")
     }

@@ -158,7 +158,8 @@ public final class RuleGroup: Sendable {
         if !batch.isEmpty { _ = try? storage.appendRuleOutput(batch) }
     }
 
-    static func seconds(_ d: Duration) -> Double {
+    /// A duration in seconds.
+    public static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

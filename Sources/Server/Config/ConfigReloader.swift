@@ -20,36 +20,62 @@ struct ConfigSource: Sendable {
 actor ConfigReloader {
     let source: ConfigSource
     let scrapes: ScrapeManager
+    let rules: RuleManager?
+    let notifier: AlertmanagerNotifier?
+    /// Rule settings that come from flags; the configuration adds the rest.
+    let ruleOptions: RuleManager.Options
     let logger: Logger
     private(set) var current = PrometheusConfig()
     private(set) var lastError: String?
     /// When a configuration was last loaded successfully (start-up or reload).
     private(set) var lastSuccessTime = Date()
 
-    init(source: ConfigSource, scrapes: ScrapeManager, logger: Logger) {
+    init(source: ConfigSource, scrapes: ScrapeManager, rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil,
+         ruleOptions: RuleManager.Options = .init(), logger: Logger) {
         self.source = source
         self.scrapes = scrapes
+        self.rules = rules
+        self.notifier = notifier
+        self.ruleOptions = ruleOptions
         self.logger = logger
         if let c = try? source.load().config { current = c }
     }
 
     var externalLabels: [Label] { current.global.externalLabels }
 
-    /// Reloads; throws (and keeps the old configuration) when the new one is invalid.
+    /// Reloads; throws (and keeps the old configuration and rules) when the new configuration or
+    /// any rule file is invalid.
     func reload() async throws(ConfigError) {
         do {
             let (c, warnings) = try source.load()
             for w in warnings { logger.warning("config: \(w)") }
-            current = c
-            lastError = nil
-            lastSuccessTime = Date()
-            await scrapes.apply(c)
+            try await apply(c)
             logger.info("configuration reloaded")
         } catch {
             lastError = "\(error)"
             logger.error("configuration not reloaded, keeping the previous one: \(error)")
             throw error
         }
+    }
+
+    /// Puts a loaded configuration in force: rules first (they may still fail), then scraping and
+    /// alert delivery.
+    func apply(_ c: PrometheusConfig) async throws(ConfigError) {
+        if let rules {
+            var o = ruleOptions
+            o.evaluationIntervalMs = c.global.evaluationIntervalMs
+            o.queryOffsetMs = c.global.ruleQueryOffsetMs
+            o.externalLabels = c.global.externalLabels
+            let files = c.ruleFiles.flatMap(FileGlob.paths(matching:))
+            do { try await rules.update(files: files, options: o) } catch {
+                throw ConfigError(path: "rule_files", line: nil, message: "\n" + error.description)
+            }
+        }
+        current = c
+        lastError = nil
+        lastSuccessTime = Date()
+        await scrapes.apply(c)
+        await notifier?.apply(c.alerting, externalLabels: c.global.externalLabels)
     }
 
     /// Installs a SIGHUP handler that reloads; cancel the returned source to remove it.

@@ -4,8 +4,30 @@ import TSDB
 struct PrometheusConfig: Sendable {
     var global = GlobalConfig()
     var scrapeConfigs: [ScrapeConfig] = []
-    /// Globs of rule files (evaluated once rules land).
+    /// Globs of rule files, resolved against the configuration file's directory.
     var ruleFiles: [String] = []
+    var alerting = AlertingConfig()
+}
+
+/// `alerting:`: where alerts go and how their labels are rewritten on the way.
+struct AlertingConfig: Sendable, Equatable {
+    var alertmanagers: [AlertmanagerConfig] = []
+    /// `alert_relabel_configs`, applied to every alert before it is queued.
+    var relabelConfigs: [RelabelRule] = []
+}
+
+/// One `alertmanagers:` entry: a set of Alertmanagers sharing scheme, path and credentials.
+struct AlertmanagerConfig: Sendable, Equatable {
+    /// `host:port` of each Alertmanager.
+    var targets: [String] = []
+    var scheme = "http"
+    /// Prefix of the API path, e.g. `/alertmanager`; always ends without a slash.
+    var pathPrefix = ""
+    var timeoutMs: Int64 = 10_000
+    var auth: ScrapeAuth?
+
+    /// The v2 alerts endpoint of each target.
+    var urls: [String] { targets.map { "\(scheme)://\($0)\(pathPrefix)/api/v2/alerts" } }
 }
 
 /// `global:` settings and the defaults they give every scrape config.
@@ -13,6 +35,8 @@ struct GlobalConfig: Sendable {
     var scrapeIntervalMs: Int64 = 60_000
     var scrapeTimeoutMs: Int64 = 10_000
     var evaluationIntervalMs: Int64 = 60_000
+    /// `rule_query_offset`: rules query this far in the past, for data that arrives late.
+    var ruleQueryOffsetMs: Int64 = 0
     /// Added to series and alerts leaving Tidemark (federation, remote-write, notifications).
     var externalLabels: [Label] = []
 }

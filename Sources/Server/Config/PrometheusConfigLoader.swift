@@ -21,13 +21,13 @@ enum PrometheusConfigLoader {
         }
     }
 
-    static let topLevelKeys: Set<String> = ["global", "scrape_configs", "rule_files"]
+    static let topLevelKeys: Set<String> = ["global", "scrape_configs", "rule_files", "alerting"]
     static let topLevelUnsupported: Set<String> = [
-        "alerting", "remote_write", "remote_read", "storage", "tracing", "scrape_config_files", "otlp", "runtime",
+        "remote_write", "remote_read", "storage", "tracing", "scrape_config_files", "otlp", "runtime",
     ]
-    static let globalKeys: Set<String> = ["scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels"]
+    static let globalKeys: Set<String> = ["scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels", "rule_query_offset"]
     static let globalUnsupported: Set<String> = [
-        "query_log_file", "scrape_failure_log_file", "rule_query_offset", "body_size_limit", "sample_limit", "label_limit",
+        "query_log_file", "scrape_failure_log_file", "body_size_limit", "sample_limit", "label_limit",
         "label_name_length_limit", "label_value_length_limit", "target_limit", "keep_dropped_targets",
         "scrape_protocols", "metric_name_validation_scheme", "metric_name_escaping_scheme", "always_scrape_classic_histograms",
         "convert_classic_histograms_to_nhcb", "scrape_native_histograms",
@@ -81,11 +81,17 @@ enum PrometheusConfigLoader {
                 guard v > 0 else { throw g.error("evaluation_interval", "must be greater than 0") }
                 config.global.evaluationIntervalMs = v
             }
+            if let v = try g.duration("rule_query_offset") { config.global.ruleQueryOffsetMs = v }
             if let labels = try g.stringMap("external_labels") {
                 config.global.externalLabels = try validLabels(labels, g, "external_labels")
             }
         }
         config.ruleFiles = (try top.stringList("rule_files") ?? []).map { resolve($0, baseDirectory) }
+        if let a = try top.map("alerting") {
+            let (c, w) = try alerting(a, baseDirectory: baseDirectory)
+            config.alerting = c
+            warnings += w
+        }
 
         var jobs = Set<String>()
         for sc in try top.mapList("scrape_configs") {
@@ -100,7 +106,7 @@ enum PrometheusConfigLoader {
     }
 
     static func resolve(_ path: String, _ base: String) -> String {
-        path.hasPrefix("/") ? path : base + "/" + path
+        path.hasPrefix("/") || base == "." || base.isEmpty ? path : base + "/" + path
     }
 
     static func validLabels(_ pairs: [(String, String)], _ m: YAMLMapReader, _ key: String) throws(ConfigError) -> [Label] {
@@ -169,6 +175,51 @@ enum PrometheusConfigLoader {
         c.sampleLimit = try m.int("sample_limit") ?? 0
         c.labelLimit = try m.int("label_limit") ?? 0
         c.bodySizeLimit = try m.byteSize("body_size_limit") ?? 0
+        return (c, warnings)
+    }
+
+    static let alertmanagerKeys: Set<String> = [
+        "static_configs", "path_prefix", "scheme", "timeout", "api_version", "basic_auth", "authorization",
+        "bearer_token", "bearer_token_file",
+    ]
+    static let alertmanagerUnsupported: Set<String> = scrapeUnsupported.union(["relabel_configs", "alert_relabel_configs", "sigv4"])
+
+    static func alerting(_ m: YAMLMapReader, baseDirectory: String) throws(ConfigError) -> (AlertingConfig, [String]) {
+        var warnings = m.warnings(known: ["alertmanagers", "alert_relabel_configs"])
+        var c = AlertingConfig()
+        c.relabelConfigs = try relabelRules(m, "alert_relabel_configs", &warnings)
+        for am in try m.mapList("alertmanagers") {
+            warnings += am.warnings(known: alertmanagerKeys, unsupported: alertmanagerUnsupported)
+            var a = AlertmanagerConfig()
+            if let v = try am.string("api_version"), v != "v2" {
+                throw am.error("api_version", "\"\(v)\" is not supported: Alertmanager's v1 API is gone, use v2")
+            }
+            if let s = try am.string("scheme") {
+                guard s == "http" || s == "https" else { throw am.error("scheme", "must be http or https, got \"\(s)\"") }
+                a.scheme = s
+            }
+            if var p = try am.string("path_prefix") {
+                if !p.hasPrefix("/") { p = "/" + p }
+                while p.hasSuffix("/") { p.removeLast() }
+                a.pathPrefix = p
+            }
+            if let t = try am.duration("timeout") {
+                guard t > 0 else { throw am.error("timeout", "must be greater than 0") }
+                a.timeoutMs = t
+            }
+            for sc in try am.mapList("static_configs") {
+                warnings += sc.warnings(known: ["targets", "labels"])
+                for (i, t) in (try sc.stringList("targets") ?? []).enumerated() {
+                    guard !t.isEmpty, !t.contains("/") else {
+                        throw ConfigError(path: "\(sc.path).targets[\(i)]", line: sc.node("targets")?.mark?.line,
+                                          message: "\"\(t)\" is not a valid Alertmanager address (host:port, without scheme or path)")
+                    }
+                    a.targets.append(t)
+                }
+            }
+            a.auth = try auth(am, baseDirectory: baseDirectory)
+            c.alertmanagers.append(a)
+        }
         return (c, warnings)
     }
 

@@ -1,16 +1,20 @@
 import Foundation
 import Hummingbird
+import RuleEval
 import TSDB
 
 /// Tidemark's own `/metrics` in the Prometheus text format.
 enum SelfMetrics {
     static let startTime = Date().timeIntervalSince1970
 
-    static func register(on router: Router<BasicRequestContext>, db: DB, scrapes: ScrapeManager) {
+    static func register(on router: Router<BasicRequestContext>, db: DB, scrapes: ScrapeManager,
+                         rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil) {
         router.get("/metrics") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let body = render(db) + render(scrapes.metrics.snapshot)
+            var body = render(db) + render(scrapes.metrics.snapshot)
+            if let rules { body += render(await rules.groups) }
+            if let notifier { body += render(notifier.stats.withLock { $0 }, capacity: notifier.capacity) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: body)))
         }
     }
@@ -25,6 +29,50 @@ enum SelfMetrics {
         for (job, f) in jobs.sorted(by: { $0.key < $1.key }) {
             out += "tidemark_scrapes_failed_total{job=\"\(LabelValidation.escape(job))\"} \(f.failures)\n"
         }
+        return out
+    }
+
+    static func render(_ groups: [RuleGroup]) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ rows: [(String, String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, v) in rows { out += "\(name)\(labels) \(v)\n" }
+        }
+        func group(_ g: RuleGroup) -> String { "{rule_group=\"\(LabelValidation.escape(g.key))\"}" }
+        let counters = groups.map { ($0, $0.counters) }
+        family("tidemark_rule_group_last_duration_seconds", "gauge", "Duration of the last evaluation of the group.",
+               groups.map { (group($0), formatValue($0.evaluationSeconds)) })
+        family("tidemark_rule_group_interval_seconds", "gauge", "Evaluation interval of the group.",
+               groups.map { (group($0), formatValue(Double($0.intervalMs) / 1000)) })
+        family("tidemark_rule_group_rules", "gauge", "Rules in the group.", groups.map { (group($0), "\($0.rules.count)") })
+        family("tidemark_rule_group_iterations_total", "counter", "Evaluations of the group.",
+               counters.map { (group($0.0), "\($0.1.evaluations)") })
+        family("tidemark_rule_group_iterations_missed_total", "counter", "Evaluations skipped because the previous one ran late.",
+               counters.map { (group($0.0), "\($0.1.missedIterations)") })
+        var failures: [(String, String)] = []
+        for (g, c) in counters {
+            for r in g.rules {
+                let l = "{rule_group=\"\(LabelValidation.escape(g.key))\",rule=\"\(LabelValidation.escape(r.definition.name))\"}"
+                failures.append((l, "\(c.failures[r.definition.name] ?? 0)"))
+            }
+        }
+        family("tidemark_rule_evaluation_failures_total", "counter", "Failed rule evaluations, by group and rule.", failures)
+        family("tidemark_rule_samples_rejected_total", "counter", "Rule output samples the storage rejected (out of order, duplicate).",
+               counters.map { (group($0.0), "\($0.1.samplesRejected)") })
+        return out
+    }
+
+    static func render(_ s: AlertmanagerNotifier.Stats, capacity: Int) -> String {
+        var out = "# HELP tidemark_notifications_sent_total Alerts sent, by Alertmanager.\n# TYPE tidemark_notifications_sent_total counter\n"
+        for (url, n) in s.sent.sorted(by: { $0.key < $1.key }) { out += "tidemark_notifications_sent_total{alertmanager=\"\(LabelValidation.escape(url))\"} \(n)\n" }
+        out += "# HELP tidemark_notifications_errors_total Alerts whose sending failed, by Alertmanager (each attempt).\n# TYPE tidemark_notifications_errors_total counter\n"
+        for (url, n) in s.errors.sorted(by: { $0.key < $1.key }) { out += "tidemark_notifications_errors_total{alertmanager=\"\(LabelValidation.escape(url))\"} \(n)\n" }
+        out += "# HELP tidemark_notifications_dropped_total Alerts dropped: queue overflow, or no Alertmanager took them.\n# TYPE tidemark_notifications_dropped_total counter\n"
+        out += "tidemark_notifications_dropped_total \(s.dropped)\n"
+        out += "# HELP tidemark_notifications_queue_length Alerts waiting to be sent.\n# TYPE tidemark_notifications_queue_length gauge\n"
+        out += "tidemark_notifications_queue_length \(s.queueLength)\n"
+        out += "# HELP tidemark_notifications_queue_capacity Capacity of the alert queue.\n# TYPE tidemark_notifications_queue_capacity gauge\n"
+        out += "tidemark_notifications_queue_capacity \(capacity)\n"
         return out
     }
 
@@ -44,6 +92,8 @@ enum SelfMetrics {
             ("{reason=\"duplicate\"}", Double(ingest.duplicates)),
             ("{reason=\"out_of_bounds\"}", Double(ingest.outOfBounds)),
         ])
+        counter("tidemark_tsdb_wal_corruptions_total", "WALs found damaged and repaired at start-up.", [("", Double(WALHealthStats.corruptions))])
+        counter("tidemark_tsdb_wal_write_failures_total", "Batches whose WAL write failed (not acknowledged).", [("", Double(WALHealthStats.writeFailures))])
         counter("tidemark_tsdb_samples_duplicate_ignored_total", "Samples identical to the stored one, ignored.", [("", Double(ingest.duplicatesIgnored))])
         out += "# HELP tidemark_tsdb_wal_fsync_duration_seconds Time spent in WAL fsyncs.\n# TYPE tidemark_tsdb_wal_fsync_duration_seconds summary\n"
         out += "tidemark_tsdb_wal_fsync_duration_seconds_sum \(formatValue(WALSyncStats.seconds))\ntidemark_tsdb_wal_fsync_duration_seconds_count \(WALSyncStats.syncs)\n"

@@ -84,7 +84,7 @@ public final class DB: Sendable {
         guard FileManager.default.fileExists(atPath: walDir) else { return 0 }
         var remap: [UInt64: UInt32] = [:]
         var samples = 0
-        _ = try WALReader.replay(directory: walDir, logger: { msg in logger.warning("\(msg)") }) { record in
+        let stats = try WALReader.replay(directory: walDir, logger: { msg in logger.warning("\(msg)") }) { record in
             switch record {
             case .series(let list):
                 for s in list {
@@ -105,6 +105,7 @@ public final class DB: Sendable {
                 }
             }
         }
+        if stats.truncatedBytes > 0 || stats.deletedSegments > 0 { WALHealthStats.recordCorruption() }
         return samples
     }
 
@@ -160,7 +161,12 @@ public final class DB: Sendable {
 struct WALAppendLog: AppendLog {
     let wal: WAL
     func log(series: [WALSeries], samples: [WALSample]) throws {
-        if !series.isEmpty { try wal.log(series: series) }
-        if !samples.isEmpty { try wal.log(samples: samples) }
+        do {
+            if !series.isEmpty { try wal.log(series: series) }
+            if !samples.isEmpty { try wal.log(samples: samples) }
+        } catch {
+            WALHealthStats.recordWriteFailure()
+            throw error
+        }
     }
 }
