@@ -13,6 +13,9 @@ enum ConformanceData {
         return "/work/shared/conformance/promql"
     }()
 
+    /// `shared/conformance/rules`: rule files, rule unit tests and `rulefmt/` cases.
+    static var rules: String { (promql as NSString).deletingLastPathComponent + "/rules" }
+
     /// The rows of `cases-v2.42.tsv` (header dropped), split on tabs.
     static func cases() throws -> [[Substring]] {
         let text = try String(contentsOfFile: promql + "/cases-v2.42.tsv", encoding: .utf8)

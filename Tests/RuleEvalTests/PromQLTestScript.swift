@@ -306,9 +306,9 @@ private struct ScriptParser {
             }
             let desc: SeriesDescription
             let slots: [PromQLTestScript.Slot]
-            do throws(LineError) {
+            do throws(SeriesNotationError) {
                 desc = try SeriesDescription.parse(bytes)
-                guard !desc.isStartTimestamps else { throw LineError("@st lines are only allowed in load blocks") }
+                guard !desc.isStartTimestamps else { throw SeriesNotationError("@st lines are only allowed in load blocks") }
                 slots = try ValueSequence.expand(desc.values)
             } catch { throw self.error(lineNo, error.message) }
             let s = PromQLTestScript.Series(line: lineNo, labels: desc.labels, slots: slots)

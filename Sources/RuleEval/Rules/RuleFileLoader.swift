@@ -42,7 +42,7 @@ public enum RuleFileLoader {
         do { root = try Yams.compose(yaml: text) } catch {
             throw RuleFileError(file: file, problems: ["not valid YAML: \(error)"])
         }
-        guard let root else { return RuleFile(path: file, groups: []) }
+        guard let root = root.map(YAMLMergeKeys.resolve) else { return RuleFile(path: file, groups: []) }
         var problems: [String] = []
         guard let top = root.mapping else { throw RuleFileError(file: file, problems: ["expected a mapping with groups:"]) }
         for (k, v) in top where k.string != "groups" && !options.ignoreUnknownFields {

@@ -10,9 +10,11 @@ enum DefaultConfig {
           scrape_interval: 15s
           evaluation_interval: 15s
         rule_files:
-          - rules/*.yml
+          - rules/*.rules.yml
         scrape_configs:
           - job_name: tidemark
+            # Its per-job self-metrics keep their `job` label (rules/tidemark.rules.yml groups by it).
+            honor_labels: true
             static_configs:
               - targets: ['\(selfTarget)']
 

@@ -57,7 +57,7 @@ enum PrometheusConfigLoader {
         do { root = try Yams.compose(yaml: yaml) } catch {
             throw ConfigError(path: "", line: nil, message: "not valid YAML: \(error)")
         }
-        let top = try YAMLMapReader(root, path: "")
+        let top = try YAMLMapReader(root.map(YAMLMergeKeys.resolve), path: "")
         var warnings = top.warnings(known: topLevelKeys, unsupported: topLevelUnsupported)
         var config = PrometheusConfig()
 
