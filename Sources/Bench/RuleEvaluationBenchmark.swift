@@ -41,6 +41,7 @@ struct RuleEvaluationBenchmark: AsyncParsableCommand {
 
         // Evaluations start where the data ends and go on at the interval (the lookback keeps the
         // last samples visible), as a server that just finished ingesting would run them.
+        let slots = RuleEvaluationSlots()
         var times: [Double] = []
         var cpu: [Double] = []
         var outputs = 0
@@ -50,7 +51,7 @@ struct RuleEvaluationBenchmark: AsyncParsableCommand {
             let t0 = ContinuousClock.now
             await withTaskGroup(of: Void.self) { tg in
                 for g in ruleGroups {
-                    tg.addTask { _ = await PromQLEngine.onDedicatedThread { g.evaluate(at: ts, env: env) } }
+                    tg.addTask { _ = await g.evaluateOffPool(at: ts, env: env, slots: slots) }
                 }
             }
             times.append(RuleGroup.seconds(ContinuousClock.now - t0))

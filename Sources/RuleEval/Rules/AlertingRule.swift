@@ -16,6 +16,8 @@ public final class AlertingRule: Rule {
         /// Whether `activeAt` was restored from `ALERTS_FOR_STATE` (or nothing needed restoring):
         /// until then the state series are not written, so a restart does not overwrite them.
         var restored = false
+        /// The link to the expression for the external URL it was made for.
+        var generatorURL = ("", "")
     }
 
     /// How long a resolved alert is kept, so the resolution is sent (Prometheus: 15 m).
@@ -54,6 +56,7 @@ public final class AlertingRule: Rule {
             var templateLabels: [String: String] = [:]
             for l in s.labels.pairs { templateLabels[l.name] = l.value }
             func expand(_ f: TemplatedField) -> String {
+                if f.isPlainText { return f.text }
                 do {
                     return try AlertTemplate.expand(f.template, labels: templateLabels, value: s.v, externalLabels: external,
                                                     externalURL: env.externalURL, query: query)
@@ -134,11 +137,12 @@ public final class AlertingRule: Rule {
     /// ones once. `endsAt` of a firing alert is far enough ahead to survive a few missed sends.
     func alertsToSend(at ts: Int64, resendDelayMs: Int64, intervalMs: Int64, externalURL: String) -> [AlertNotification] {
         let delta = max(resendDelayMs, intervalMs)
-        let url = Self.generatorURL(externalURL, definition.exprText)
         return state.withLock { st in
             var out: [AlertNotification] = []
             for key in Array(st.active.keys) {
                 guard var a = st.active[key], a.needsSending(at: ts, resendDelayMs: resendDelayMs) else { continue }
+                if st.generatorURL.0 != externalURL { st.generatorURL = (externalURL, Self.generatorURL(externalURL, definition.exprText)) }
+                let url = st.generatorURL.1
                 a.lastSentAt = ts
                 a.validUntil = ts + 4 * delta
                 st.active[key] = a

@@ -40,6 +40,8 @@ public struct TemplatedField: Sendable {
     /// The value as written.
     public let text: String
     public let template: Template
+    /// No action in it: expanding gives the text back, so it is not executed.
+    public var isPlainText: Bool { !text.contains("{{") }
 }
 
 /// A `groups:` entry: rules evaluated in order at a shared interval.

@@ -2,6 +2,13 @@ import Foundation
 import Synchronization
 import TSDB
 
+/// How many groups evaluate at once: one per core. More threads than cores only add context
+/// switches, and preempted holders of the head's locks stall the other groups.
+public final class RuleEvaluationSlots: Sendable {
+    let gate: QueryGate
+    public init(limit: Int = ProcessInfo.processInfo.activeProcessorCount) { gate = QueryGate(limit: limit) }
+}
+
 /// A rule group: rules evaluated in order at one timestamp per interval, each rule's output
 /// committed before the next rule runs (so it sees it), series a rule stops returning marked stale.
 public final class RuleGroup: Sendable {
@@ -149,6 +156,16 @@ public final class RuleGroup: Sendable {
         }
         counterBox.withLock { $0.evaluations += 1; $0.samplesRejected += rejected }
         return notifications
+    }
+
+    /// Evaluates on a dedicated thread once one of `slots` is free (see `RuleEvaluationSlots`).
+    public func evaluateOffPool(at ts: Int64, env: RuleEnvironment, slots: RuleEvaluationSlots, resendDelayMs: Int64 = 60_000,
+                                outageToleranceMs: Int64 = 3_600_000, gracePeriodMs: Int64 = 600_000) async -> [AlertNotification] {
+        guard await slots.gate.enter() else { return [] }
+        defer { slots.gate.leave() }
+        return await PromQLEngine.onDedicatedThread {
+            self.evaluate(at: ts, env: env, resendDelayMs: resendDelayMs, outageToleranceMs: outageToleranceMs, gracePeriodMs: gracePeriodMs)
+        }
     }
 
     /// Stale markers for every series the group stored last (when the group is removed).

@@ -30,6 +30,7 @@ public actor RuleManager {
     private var tasks: [String: Task<Void, Never>] = [:]
     private var options = Options()
     private var loadedOnce = false
+    private let slots = RuleEvaluationSlots()
 
     public init(engine: PromQLEngine, storage: any RuleStorage, logger: Logger,
                 notify: @escaping @Sendable ([AlertNotification]) async -> Void) {
@@ -87,6 +88,7 @@ public actor RuleManager {
         let o = options
         let notify = self.notify
         let logger = self.logger
+        let slots = self.slots
         return Task.detached {
             var next = group.nextEvaluation(after: Self.nowMs())
             while !Task.isCancelled {
@@ -103,10 +105,8 @@ public actor RuleManager {
                     next += late * group.intervalMs
                 }
                 let ts = next
-                let sent = await PromQLEngine.onDedicatedThread {
-                    group.evaluate(at: ts, env: env, resendDelayMs: o.resendDelayMs, outageToleranceMs: o.outageToleranceMs,
-                                   gracePeriodMs: o.gracePeriodMs)
-                }
+                let sent = await group.evaluateOffPool(at: ts, env: env, slots: slots, resendDelayMs: o.resendDelayMs,
+                                                       outageToleranceMs: o.outageToleranceMs, gracePeriodMs: o.gracePeriodMs)
                 for r in group.rules where r.record.health == .err {
                     logger.warning("rule evaluation failed", metadata: [
                         "group": "\(group.definition.name)", "rule": "\(r.definition.name)", "err": "\(r.record.lastError ?? "")",

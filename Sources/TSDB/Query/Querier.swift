@@ -74,9 +74,11 @@ public struct Querier: Sendable {
         self.blocks = blocks.filter { $0.meta.minTime <= maxt && $0.meta.maxTime > mint }
     }
 
-    /// Series matching every matcher, sorted by labels, each merged across head and blocks.
-    /// Series with no sample in range are omitted.
-    public func select(_ matchers: [Matcher]) -> [QueriedSeries] {
+    /// Series matching every matcher, each merged across head and blocks; sorted by labels unless
+    /// `sorted` is false and only the head has data in range (merging with blocks needs the
+    /// order; a PromQL selection does not, and sorting thousands of label sets costs more than
+    /// reading their few samples). Series with no sample in range are omitted.
+    public func select(_ matchers: [Matcher], sorted: Bool = true) -> [QueriedSeries] {
         // Blocks list their series in label order already: they are merged as streams, decoding
         // each index entry once and building labels only for the series returned. Only the
         // head's series need sorting.
@@ -87,8 +89,20 @@ public struct Querier: Sendable {
             var src = BlockSelectSource(reader: b, ordinals: ordinals)
             if src.advance() { sources.append(src) }
         }
-        var fromHead: [(labels: Labels, chunks: [SealedXORChunk])] = []
         let hr = head.indexReader()
+        if sources.isEmpty {
+            // Only the head has data in range: its series are the answer, built once.
+            var out: [QueriedSeries] = []
+            for ref in hr.select(matchers) {
+                guard let ms = head.series(ref: ref) else { continue }
+                let chunks = ms.chunks(mint: mint, maxt: maxt)
+                if chunks.isEmpty { continue }
+                out.append(QueriedSeries(labels: ms.labels, blockChunks: [], headChunks: chunks, mint: mint, maxt: maxt))
+            }
+            if sorted { out.sort { $0.labels < $1.labels } }
+            return out
+        }
+        var fromHead: [(labels: Labels, chunks: [SealedXORChunk])] = []
         for ref in hr.select(matchers) {
             guard let ms = head.series(ref: ref) else { continue }
             let chunks = ms.chunks(mint: mint, maxt: maxt)

@@ -24,6 +24,10 @@ extension Evaluator {
         var selector: MatrixSelector?
         var subquery: Subquery?
 
+        /// The window alone: trivially copyable, for per-series loops (copying the whole argument,
+        /// selector and all, per series showed up as retain/release traffic).
+        var window: WindowSpec { WindowSpec(rangeMs: rangeMs, offsetMs: offsetMs, at: at) }
+
         static func from(_ e: Expr) -> RangeArgument? {
             switch e {
             case .matrixSelector(let ms):
@@ -36,6 +40,13 @@ extension Evaluator {
                 return nil
             }
         }
+    }
+
+    /// A range argument's window: its range, offset and `@`.
+    struct WindowSpec {
+        var rangeMs: Int64
+        var offsetMs: Int64
+        var at: AtModifier?
     }
 
     /// The series of a range argument: selected from storage (matrix selector) or computed
@@ -52,7 +63,7 @@ extension Evaluator {
             let firstRef = refTime(start, at: arg.at, offset: arg.offsetMs)
             let lastRef = refTime(end, at: arg.at, offset: arg.offsetMs)
             let q = ctx.storage.querier(mint: firstRef &- arg.rangeMs &+ 1, maxt: lastRef)
-            inputs.selected = q.select(ms.selector.matchers)
+            inputs.selected = q.select(ms.selector.matchers, sorted: false)
         } else if let sq = arg.subquery {
             inputs.computed = try evalSubqueryInner(sq).series
         }
@@ -172,7 +183,7 @@ extension Evaluator {
     /// largest window (the samples a step holds). Checks the deadline every 4,096 steps.
     @inline(__always)
     func slideWindows(
-        _ tb: UnsafeBufferPointer<Int64>, _ arg: RangeArgument, _ ctx: EvalContext,
+        _ tb: UnsafeBufferPointer<Int64>, _ arg: WindowSpec, _ ctx: EvalContext,
         _ body: (Int, Int64, Int64, Int64, Int, Int) throws(QueryError) -> Void
     ) throws(QueryError) -> Int {
         var lo = 0, hi = 0, peak = 0
@@ -207,13 +218,15 @@ extension Evaluator {
         let windowShare = Swift.min(1.0, Double(arg.rangeMs) / Double(Swift.max(1, lastRef - firstRef + arg.rangeMs)))
         let blocked = !fixed && n > Self.kernelBlock
         let ctx = self.ctx
+        let offsetMs = arg.offsetMs
+        let start = self.start, interval = self.interval
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             var points: [FPoint] = []
             let emit: (Int64, Double) -> Void = { ref, v in
                 if fixed {
-                    points = (0..<n).map { FPoint(t: self.time($0), v: v) }
+                    points = (0..<n).map { FPoint(t: start &+ Int64($0) &* interval, v: v) }
                 } else {
-                    points.append(FPoint(t: ref &+ arg.offsetMs, v: v))
+                    points.append(FPoint(t: ref &+ offsetMs, v: v))
                 }
             }
             var loaded = 0
@@ -245,7 +258,7 @@ extension Evaluator {
             if !keepName { dropName(&s) }
             return s
         }
-        return try afterNameDrop(out)
+        return try afterNameDrop(out, of: arg)
     }
 
     /// Steps a kernel runs between cancellation checks.
@@ -258,13 +271,14 @@ extension Evaluator {
         _ fn: (RangeWindow) throws(QueryError) -> Double?
     ) throws(QueryError) -> [StepSeries] {
         let ctx = self.ctx
+        let window = arg.window
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             var points: [FPoint] = []
             try worker.withSamples(&a, &m) { (ts, vs) throws(QueryError) in
                 if ts.count < minSamples { return }
                 try ts.withUnsafeBufferPointer { (tb) throws(QueryError) in
                     try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
-                        held &+= try slideWindows(tb, arg, ctx) { (i, t, ref, lower, lo, hi) throws(QueryError) in
+                        held &+= try slideWindows(tb, window, ctx) { (i, t, ref, lower, lo, hi) throws(QueryError) in
                             if hi - lo < minSamples { return }
                             let w = RangeWindow(ts: UnsafeBufferPointer(rebasing: tb[lo..<hi]), vs: UnsafeBufferPointer(rebasing: vb[lo..<hi]),
                                                 rangeStart: lower, rangeEnd: ref, stepTime: t, step: i)
@@ -278,7 +292,7 @@ extension Evaluator {
             if !keepName { dropName(&s) }
             return s
         }
-        return try afterNameDrop(out)
+        return try afterNameDrop(out, of: arg)
     }
 
     /// `rate`, `increase`, `delta`: the reset-corrected change per step, extrapolated as Prometheus 3
@@ -289,6 +303,7 @@ extension Evaluator {
         let n = stepCount
         let rangeSeconds = Double(arg.rangeMs) / 1000
         let ctx = self.ctx
+        let window = arg.window
         let out = try mapRangeSeries(arg) { (worker, labels, dropped, a, m, held) throws(QueryError) -> StepSeries? in
             var points: [FPoint] = []
             try worker.withSamples(&a, &m) { (ts, vs) throws(QueryError) in
@@ -315,7 +330,7 @@ extension Evaluator {
                     try vs.withUnsafeBufferPointer { (vb) throws(QueryError) in
                         try drops.withUnsafeBufferPointer { (db) throws(QueryError) in
                             let tp = tb.baseAddress.unsafelyUnwrapped, vp = vb.baseAddress.unsafelyUnwrapped
-                            held &+= try slideWindows(tb, arg, ctx) { (_, t, ref, lower, lo, hi) throws(QueryError) in
+                            held &+= try slideWindows(tb, window, ctx) { (_, t, ref, lower, lo, hi) throws(QueryError) in
                                 if hi - lo < 2 { return }
                                 var result = vp[hi - 1] - vp[lo]
                                 if isCounter && db[hi - 1] != db[lo] { result += RangeFunctions.resetCorrection(vp, lo, hi) }
@@ -333,7 +348,7 @@ extension Evaluator {
             dropName(&s)
             return s
         }
-        return try afterNameDrop(out)
+        return try afterNameDrop(out, of: arg)
     }
 
     /// Dispatches the functions that take a range vector.

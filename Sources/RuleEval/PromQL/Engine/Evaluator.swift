@@ -174,6 +174,17 @@ struct Evaluator {
         ctx.options.delayedNameRemoval ? series : try Self.mergeSameLabels(series)
     }
 
+    /// After names were dropped from the series of one range argument. A selector that fixes the
+    /// metric name (`x[5m]`) selected series that differ in other labels, so dropping the name
+    /// cannot make two of them collide and the check is skipped.
+    func afterNameDrop(_ series: [StepSeries], of arg: RangeArgument) throws(QueryError) -> [StepSeries] {
+        if ctx.nameLabels.count == 1, let ms = arg.selector,
+           ms.selector.matchers.contains(where: { $0.kind == .equal && $0.name == "__name__" }) {
+            return series
+        }
+        return try afterNameDrop(series)
+    }
+
     // MARK: - Selectors
 
     /// The reference time of a selector at step `t`: `@` (if any) or `t`, minus the offset.
@@ -193,7 +204,7 @@ struct Evaluator {
         let lookback = ctx.options.lookbackDeltaMs
         let q = ctx.storage.querier(mint: refFirst &- lookback &+ 1, maxt: refLast)
         var out: [StepSeries] = []
-        for s in q.select(vs.matchers) {
+        for s in q.select(vs.matchers, sorted: false) {
             try ctx.check()
             var it = s.makeIterator()
             var points: [FPoint] = []
@@ -235,7 +246,7 @@ struct Evaluator {
         let ref = refTime(start, at: ms.selector.at, offset: ms.selector.offsetMs)
         let q = ctx.storage.querier(mint: ref &- ms.rangeMs &+ 1, maxt: ref)
         var out: [RangeSeries] = []
-        for s in q.select(ms.selector.matchers) {
+        for s in q.select(ms.selector.matchers, sorted: false) {
             try ctx.check()
             var it = s.makeIterator()
             var points: [FPoint] = []
