@@ -13,6 +13,13 @@ public final class MemSeries: Sendable {
     }
 
     /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.
+    /// Starts loading the open chunk's first bytes (a reader's first touch), for selections that
+    /// walk many series: the address is read under the lock, the prefetch never faults.
+    func prefetchOpenChunk() {
+        let a: ChunkTouchAddresses? = state.withLock { s in s.open.map(\.touchAddresses) }
+        if let a { Prefetch.read(a.header + 16) }
+    }
+
     func chunks(mint: Int64, maxt: Int64) -> [SealedXORChunk] {
         state.withLock { s in
             var out: [SealedXORChunk] = []

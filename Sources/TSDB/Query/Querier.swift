@@ -93,8 +93,14 @@ public struct Querier: Sendable {
         if sources.isEmpty {
             // Only the head has data in range: its series are the answer, built once.
             var out: [QueriedSeries] = []
-            for ref in hr.select(matchers) {
-                guard let ms = head.series(ref: ref) else { continue }
+            // Series objects are scattered in memory and each is a cache miss: they are looked up
+            // first, then walked with the objects a few places ahead prefetched, so misses overlap.
+            let all = hr.select(matchers).compactMap { head.series(ref: $0) }
+            out.reserveCapacity(all.count)
+            for i in all.indices {
+                if i + 6 < all.count { MemSeries.prefetch(Unmanaged.passUnretained(all[i + 6])) }
+                if i + 3 < all.count { all[i + 3].prefetchOpenChunk() }
+                let ms = all[i]
                 let chunks = ms.chunks(mint: mint, maxt: maxt)
                 if chunks.isEmpty { continue }
                 out.append(QueriedSeries(labels: ms.labels, blockChunks: [], headChunks: chunks, mint: mint, maxt: maxt))
