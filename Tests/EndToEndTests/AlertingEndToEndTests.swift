@@ -144,4 +144,24 @@ import Testing
         let after = await HTTP.request(tm.base + "/api/v1/rules")?.1 ?? ""
         #expect(after.contains(#""name":"new:two""#) && !after.contains("kept:one"), "\(after)")
     }
+
+    /// Rules sharing a name (one alert at two severities) give one self-metric series, not two:
+    /// a duplicate would be rejected when Tidemark scrapes itself.
+    @Test func selfMetricsHaveNoDuplicateSeries() async throws {
+        let file = NSTemporaryDirectory() + "tm-dup-rules-\(UUID().uuidString).yml"
+        try """
+            groups:
+              - name: g
+                rules:
+                  - {alert: Burn, expr: vector(1) > 2, labels: {severity: page}}
+                  - {alert: Burn, expr: vector(1) > 3, labels: {severity: ticket}}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let tm = try PeerProcess.tidemark(config: "global: {evaluation_interval: 1s}\nrule_files: ['\(file)']\n")
+        defer { tm.stop() }
+        try await tm.waitReady()
+        let metrics = await HTTP.request(tm.base + "/metrics")?.1 ?? ""
+        let series = metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").first }
+        #expect(Set(series).count == series.count, "duplicate series in /metrics")
+        #expect(series.contains { $0.hasPrefix("tidemark_rule_evaluation_failures_total{") && $0.contains("rule=\"Burn\"") })
+    }
 }

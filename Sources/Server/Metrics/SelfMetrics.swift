@@ -51,7 +51,9 @@ enum SelfMetrics {
                counters.map { (group($0.0), "\($0.1.missedIterations)") })
         var failures: [(String, String)] = []
         for (g, c) in counters {
-            for r in g.rules {
+            // Rules may share a name (one alert, several severities): one series per name.
+            var seen = Set<String>()
+            for r in g.rules where seen.insert(r.definition.name).inserted {
                 let l = "{rule_group=\"\(LabelValidation.escape(g.key))\",rule=\"\(LabelValidation.escape(r.definition.name))\"}"
                 failures.append((l, "\(c.failures[r.definition.name] ?? 0)"))
             }
