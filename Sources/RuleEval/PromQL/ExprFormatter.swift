@@ -77,22 +77,8 @@ extension Expr: CustomStringConvertible {
         return out
     }
 
-    /// A double-quoted string with Go-style escapes.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7f { out += String(format: "\\x%02x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    /// A double-quoted string with Go's escapes (`strconv.Quote`, as Prometheus prints strings).
+    static func quote(_ s: String) -> String { GoQuote.quote(s) }
 }
 
 extension VectorSelector: CustomStringConvertible {

@@ -233,50 +233,25 @@ struct Lexer {
             if quote == UInt8(ascii: "`") { out.append(c); continue }
             if c == 0x0a { throw PromQLParseError(query, start, "unterminated quoted string") }
             guard c == UInt8(ascii: "\\") else { out.append(c); continue }
-            guard let e = peek() else { throw PromQLParseError(query, start, "unterminated quoted string") }
-            i += 1
-            switch e {
-            case UInt8(ascii: "a"): out.append(0x07)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0c)
-            case UInt8(ascii: "n"): out.append(0x0a)
-            case UInt8(ascii: "r"): out.append(0x0d)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "v"): out.append(0x0b)
-            case UInt8(ascii: "\\"): out.append(0x5c)
-            case quote: out.append(quote)
-            case UInt8(ascii: "x"):
-                out.append(UInt8(try hexDigits(query, 2, start)))
-            case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                let v = try hexDigits(query, e == UInt8(ascii: "u") ? 4 : 8, start)
-                guard let scalar = Unicode.Scalar(v) else { throw PromQLParseError(query, i, "invalid Unicode code point in escape sequence") }
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
-            case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                var v = UInt32(e - 0x30)
-                for _ in 0..<2 {
-                    guard let d = peek(), d >= 0x30, d <= 0x37 else { throw PromQLParseError(query, i, "invalid octal escape sequence") }
-                    v = v * 8 + UInt32(d - 0x30)
-                    i += 1
+            guard i < b.count else { throw PromQLParseError(query, start, "unterminated quoted string") }
+            let escape = b[i]
+            do throws(GoEscape.Failure) {
+                try GoEscape.decode(b, &i, quote: quote, into: &out)
+            } catch {
+                switch error {
+                case .unknown(let at): throw PromQLParseError(query, at, "unknown escape sequence \"\\\(Character(UnicodeScalar(escape)))\"")
+                case .hex(let at): throw PromQLParseError(query, at, "invalid hexadecimal escape sequence")
+                case .unicode(let at): throw PromQLParseError(query, at, "invalid Unicode code point in escape sequence")
+                case .octal(let at): throw PromQLParseError(query, at, "invalid octal escape sequence")
+                case .octalRange(let at): throw PromQLParseError(query, at, "octal escape value > 255")
+                case .truncated: throw PromQLParseError(query, start, "unterminated quoted string")
                 }
-                guard v <= 255 else { throw PromQLParseError(query, i, "octal escape value > 255") }
-                out.append(UInt8(v))
-            default:
-                throw PromQLParseError(query, i - 2, "unknown escape sequence \"\\\(Character(UnicodeScalar(e)))\"")
             }
         }
         strings.append(String(decoding: out, as: UTF8.self))
         return Token(kind: .string(strings.count - 1), offset: start)
     }
 
-    private mutating func hexDigits(_ query: String, _ n: Int, _ start: Int) throws(PromQLParseError) -> UInt32 {
-        // Exactly n hex digits (UInt32(_:radix:) would also take a sign).
-        guard i + n <= b.count, b[i..<i + n].allSatisfy({ $0.isHexDigit }),
-              let v = UInt32(String(decoding: b[i..<i + n], as: UTF8.self), radix: 16) else {
-            throw PromQLParseError(query, i, "invalid hexadecimal escape sequence")
-        }
-        i += n
-        return v
-    }
 }
 
 private extension UInt8 {

@@ -8,55 +8,12 @@ enum GoLiteral {
         let b = Array(s.utf8)
         var i = 0
         let q = quote.asciiValue ?? 0
-        func hex(_ n: Int) -> UInt32? {
-            guard i + n <= b.count else { return nil }
-            var v: UInt32 = 0
-            for k in 0..<n {
-                guard let d = Character(UnicodeScalar(b[i + k])).hexDigitValue else { return nil }
-                v = v * 16 + UInt32(d)
-            }
-            i += n
-            return v
-        }
         while i < b.count {
             let c = b[i]
             i += 1
             if c == q { return nil }
             guard c == UInt8(ascii: "\\") else { out.append(c); continue }
-            guard i < b.count else { return nil }
-            let e = b[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "a"): out.append(7)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "v"): out.append(11)
-            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-            case UInt8(ascii: "'"), UInt8(ascii: "\""):
-                guard e == q else { return nil }
-                out.append(e)
-            case UInt8(ascii: "x"):
-                guard let v = hex(2) else { return nil }
-                out.append(UInt8(v))
-            case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                guard let v = hex(e == UInt8(ascii: "u") ? 4 : 8), let u = Unicode.Scalar(v) else { return nil }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                guard i + 1 < b.count + 0, i + 2 <= b.count else { return nil }
-                var v = UInt32(e - 0x30)
-                for k in 0..<2 {
-                    let d = b[i + k]
-                    guard d >= 0x30 && d <= 0x37 else { return nil }
-                    v = v * 8 + UInt32(d - 0x30)
-                }
-                guard v <= 255 else { return nil }
-                i += 2
-                out.append(UInt8(v))
-            default: return nil
-            }
+            do { try GoEscape.decode(b, &i, quote: q, into: &out) } catch { return nil }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -4,61 +4,10 @@ import TSDB
 /// Go's text forms that promtool's messages use, so Tidemark's read the same.
 public enum GoFormat {
     /// `strconv.FormatFloat(v, 'E', -1, 64)`: shortest digits, `E±dd` exponent (`3.6E+03`).
-    public static func floatE(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        let (digits, exp) = shortestDigits(abs(v))
-        guard let first = digits.first else { return (v.sign == .minus ? "-" : "") + "0E+00" }
-        var s = v.sign == .minus ? "-" : ""
-        s.append(first)
-        if digits.count > 1 { s += "." + digits.dropFirst() }
-        s += exp < 0 ? "E-" : "E+"
-        let e = abs(exp)
-        s += e < 10 ? "0\(e)" : "\(e)"
-        return s
-    }
-
-    /// The shortest round-trip decimal digits of `v` ≥ 0 (no leading or trailing zeros) and the
-    /// exponent of the first digit; empty digits for zero.
-    static func shortestDigits(_ v: Double) -> (String, Int) {
-        let text = "\(v)"  // Swift prints the shortest round-trip form too
-        let parts = text.split(separator: "e", maxSplits: 1)
-        let mantissa = parts[0]
-        let e = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-        let dot = mantissa.firstIndex(of: ".")
-        let intPart = dot.map { mantissa[..<$0] } ?? mantissa
-        let fracPart = dot.map { mantissa[mantissa.index(after: $0)...] } ?? ""
-        var all = Array(intPart + fracPart)
-        var point = intPart.count
-        while let f = all.first, f == "0" { all.removeFirst(); point -= 1 }
-        while let l = all.last, l == "0" { all.removeLast() }
-        return (String(all), point - 1 + e)
-    }
+    public static func floatE(_ v: Double) -> String { GoFloatFormat.format(v, UInt8(ascii: "E"), -1) }
 
     /// `strconv.Quote`: double-quoted with Go escapes.
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{0B}": out += "\\v"
-            default:
-                if u.value < 0x20 || u.value == 0x7F {
-                    out += String(format: "\\x%02x", u.value)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    public static func quote(_ s: String) -> String { GoQuote.quote(s) }
 
     /// `labels.Labels.String()`: `{a="b", c="d"}`.
     public static func labels(_ pairs: [Label]) -> String {

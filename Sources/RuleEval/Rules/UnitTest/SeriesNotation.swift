@@ -129,57 +129,9 @@ public enum SeriesNotation {
                     continue
                 }
                 i += 1
-                guard i < b.count else { return nil }
-                let e = b[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "a"): out.append(0x07)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "v"): out.append(0x0B)
-                case UInt8(ascii: "\\"): out.append(0x5C)
-                case UInt8(ascii: "\""), UInt8(ascii: "'"): out.append(e)
-                case UInt8(ascii: "x"):
-                    guard let v = hex(b, &i, digits: 2) else { return nil }
-                    out.append(UInt8(v))
-                case UInt8(ascii: "u"), UInt8(ascii: "U"):
-                    guard let v = hex(b, &i, digits: e == UInt8(ascii: "u") ? 4 : 8), let scalar = Unicode.Scalar(v) else { return nil }
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                    var v = UInt32(e - 0x30)
-                    for _ in 0..<2 {
-                        guard i < b.count, b[i] >= 0x30, b[i] <= 0x37 else { return nil }
-                        v = v * 8 + UInt32(b[i] - 0x30)
-                        i += 1
-                    }
-                    guard v <= 255 else { return nil }
-                    out.append(UInt8(v))
-                default:
-                    return nil
-                }
+                do { try GoEscape.decode(b, &i, quote: nil, into: &out) } catch { return nil }
             }
             return nil
-        }
-
-        private static func hex(_ b: [UInt8], _ i: inout Int, digits: Int) -> UInt32? {
-            guard i + digits <= b.count else { return nil }
-            var v: UInt32 = 0
-            for k in i..<(i + digits) {
-                let c = b[k]
-                let d: UInt32
-                switch c {
-                case 0x30...0x39: d = UInt32(c - 0x30)
-                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-                default: return nil
-                }
-                v = v * 16 + d
-            }
-            i += digits
-            return v
         }
     }
 
