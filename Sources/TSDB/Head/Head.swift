@@ -179,5 +179,5 @@ public final class Head: Sendable {
     }
 
     /// An index reader over a snapshot of the head's postings.
-    public func indexReader() -> HeadIndexReader { HeadIndexReader(head: self, snapshot: postings.snapshot()) }
+    public func indexReader() -> HeadIndexReader { HeadIndexReader(head: self, postings: postings) }
 }

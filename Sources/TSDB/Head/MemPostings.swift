@@ -32,8 +32,18 @@ final class MemPostings: Sendable {
         }
     }
 
-    /// A consistent copy (copy-on-write: O(names) now, lists are copied only if later mutated).
+    /// A consistent copy (copy-on-write: O(names) now, but every inner map and list it shares is
+    /// copied when next mutated, so it suits rare whole-index readers, not queries).
     func snapshot() -> Table { table.withLock { $0 } }
+
+    /// Label names with postings (the empty name keys all series and is left out).
+    func labelNames() -> [String] { table.withLock { $0.keys.filter { !$0.isEmpty } } }
+    /// Values of `name`.
+    func labelValues(_ name: String) -> [String] { table.withLock { t in t[name].map { Array($0.keys) } ?? [] } }
+    /// The refs of `name=value`: the list is shared, and only it is copied if a series is added to it later.
+    func postings(_ name: String, _ value: String) -> [UInt32] { table.withLock { $0[name]?[value] ?? [] } }
+    /// The lists of every value of `name`.
+    func postingLists(_ name: String) -> [[UInt32]] { table.withLock { t in t[name].map { Array($0.values) } ?? [] } }
 }
 
 extension Array where Element == UInt32 {
@@ -49,17 +59,20 @@ extension Array where Element == UInt32 {
     }
 }
 
-/// Index reader over a snapshot of the head's postings; ordinals are head series refs.
+/// Index reader over the head's postings; ordinals are head series refs.
+///
+/// Each lookup reads the live index under its lock rather than a snapshot of the whole index:
+/// a snapshot made every inner map and list it shared be copied on the next series creation,
+/// which, with queries and new series interleaving (rules create series as they evaluate),
+/// copied the all-series list and the name map again and again. A series created between two
+/// lookups of one selection may be seen by one and not the other, as with any concurrent add.
 public struct HeadIndexReader: IndexReader {
     let head: Head
-    let snapshot: MemPostings.Table
+    let postings: MemPostings
 
-    public func labelNames() -> [String] { snapshot.keys.filter { !$0.isEmpty }.sorted() }
-    public func labelValues(for name: String) -> [String] { name.isEmpty ? [] : snapshot[name]?.keys.sorted() ?? [] }
-    public func postings(name: String, value: String) -> [UInt32] { name.isEmpty ? [] : snapshot[name]?[value] ?? [] }
-    public func postings(forName name: String) -> [UInt32] {
-        guard let vals = snapshot[name] else { return [] }
-        return Postings.union(Array(vals.values))
-    }
-    public func allPostings() -> [UInt32] { snapshot[""]?[""] ?? [] }
+    public func labelNames() -> [String] { postings.labelNames().sorted() }
+    public func labelValues(for name: String) -> [String] { name.isEmpty ? [] : postings.labelValues(name).sorted() }
+    public func postings(name: String, value: String) -> [UInt32] { name.isEmpty ? [] : postings.postings(name, value) }
+    public func postings(forName name: String) -> [UInt32] { Postings.union(postings.postingLists(name)) }
+    public func allPostings() -> [UInt32] { postings.postings("", "") }
 }
