@@ -37,9 +37,9 @@ import TSDB
         }
     }
 
-    static func group(_ yaml: String, restore: Bool = false) throws -> RuleGroup {
+    static func group(_ yaml: String, restore: Bool = false, gracePeriodMs: Int64 = 600_000) throws -> RuleGroup {
         let f = try RuleFileLoader.parse(yaml, file: "t.yml")
-        return RuleGroup(try #require(f.groups.first), defaultIntervalMs: 60_000, restore: restore)
+        return RuleGroup(try #require(f.groups.first), defaultIntervalMs: 60_000, restore: restore, gracePeriodMs: gracePeriodMs)
     }
 
     static let downRule = """
@@ -173,6 +173,90 @@ import TSDB
         _ = fresh.evaluate(at: 5 * 60_000, env: s.env)
         let freshAlert = try #require(fresh.alertingRules.first?.alerts.first)
         #expect(freshAlert.activeAt == 300_000, "without restoring, `for` starts again")
+    }
+
+    /// An alert that had ended before the restart (its state series ends in a stale marker) is not
+    /// restored; a bad value in the state series is ignored, not trusted.
+    @Test func restoreIgnoresEndedAlertsAndBadValues() throws {
+        let s = try Store()
+        defer { s.close() }
+        try s.up([0, 0, 1, 0, 0, 0])
+        let rule = """
+            groups:
+              - name: g
+                rules:
+                  - alert: Down
+                    expr: up == 0
+                    for: 20m
+            """
+        let before = try Self.group(rule)
+        for m in 0...2 { _ = before.evaluate(at: Int64(m) * 60_000, env: s.env) }  // active at 0, resolved at 2m
+        let after = try Self.group(rule, restore: true)
+        _ = after.evaluate(at: 4 * 60_000, env: s.env)
+        let afterAlert = try #require(after.alertingRules.first?.alerts.first)
+        #expect(afterAlert.activeAt == 240_000, "restored from a series that had ended")
+
+        var app = s.db.appender()
+        app.append(try Labels(["__name__": "ALERTS_FOR_STATE", "alertname": "Down", "job": "a"]), t: 270_000, v: .infinity)
+        _ = try app.commit()
+        let bad = try Self.group(rule, restore: true)
+        _ = bad.evaluate(at: 5 * 60_000, env: s.env)
+        let badAlert = try #require(bad.alertingRules.first?.alerts.first)
+        #expect(badAlert.activeAt == 300_000)
+    }
+
+    /// `query_offset` shifts the query and the stored samples, not the alert's clock.
+    @Test func queryOffsetShiftsQueriesNotAlertTimes() async throws {
+        let s = try Store()
+        defer { s.close() }
+        try s.up([0, 0, 0, 0])
+        let g = try Self.group("""
+            groups:
+              - name: g
+                query_offset: 1m
+                rules:
+                  - alert: Down
+                    expr: up == 0
+            """)
+        let sent = g.evaluate(at: 180_000, env: s.env)
+        let alert = try #require(g.alertingRules.first?.alerts.first)
+        #expect(alert.activeAt == 180_000)
+        #expect(sent.first.map { $0.endsAt > 180_000 } == true)
+        let series = try await s.value("ALERTS", at: 120_000)
+        #expect(series.count == 1, "ALERTS stamped at the offset time")
+    }
+
+    /// A reload keeps an edited alert's state (same name and labels) and ends a removed rule's series.
+    @Test func reloadKeepsStateOfEditedRulesAndEndsRemovedOnes() async throws {
+        let s = try Store()
+        defer { s.close() }
+        try s.up([0, 0, 0, 0])
+        let old = try Self.group("""
+            groups:
+              - name: g
+                rules:
+                  - alert: Down
+                    expr: up == 0
+                    for: 1m
+                  - record: gone
+                    expr: up
+            """)
+        for m in 0...1 { _ = old.evaluate(at: Int64(m) * 60_000, env: s.env) }
+        #expect(old.alertingRules.first?.alerts.first?.state == .firing)
+        let new = try Self.group("""
+            groups:
+              - name: g
+                rules:
+                  - alert: Down
+                    expr: up < 1
+                    for: 1m
+                    annotations: {summary: edited}
+            """)
+        new.adopt(from: old)
+        _ = new.evaluate(at: 120_000, env: s.env)
+        let a = try #require(new.alertingRules.first?.alerts.first)
+        #expect(a.state == .firing && a.activeAt == 0 && a.annotations == [Label(name: "summary", value: "edited")])
+        #expect(try await s.value("gone", at: 120_000).isEmpty, "the removed rule's series was not ended")
     }
 
     @Test func scheduleIsAlignedAndSpread() throws {

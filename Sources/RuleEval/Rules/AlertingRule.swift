@@ -23,6 +23,7 @@ public final class AlertingRule: Rule {
     /// How long a resolved alert is kept, so the resolution is sent (Prometheus: 15 m).
     static let resolvedRetentionMs: Int64 = 15 * 60_000
 
+    /// `restored: false` holds the state series back until `restoreForState` ran (after a restart).
     public init(_ definition: RuleDefinition, groupLabels: [Label] = [], restored: Bool = true) {
         self.definition = definition
         self.groupLabels = groupLabels
@@ -46,8 +47,8 @@ public final class AlertingRule: Rule {
         state.withLock { $0.active = active; $0.restored = restored }
     }
 
-    public func evaluate(at ts: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample] {
-        let result = try env.vector(definition.expr, at: ts)
+    public func evaluate(at ts: Int64, queryTime: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample] {
+        let result = try env.vector(definition.expr, at: queryTime)
         let query = env.templateQuery(at: ts)
         let external = env.externalLabelMap
         var fresh: [Labels: Alert] = [:]
@@ -56,9 +57,9 @@ public final class AlertingRule: Rule {
             var templateLabels: [String: String] = [:]
             for l in s.labels.pairs { templateLabels[l.name] = l.value }
             func expand(_ f: TemplatedField) -> String {
-                if f.isPlainText { return f.text }
+                guard !f.isPlainText, let template = f.template else { return f.text }
                 do {
-                    return try AlertTemplate.expand(f.template, labels: templateLabels, value: s.v, externalLabels: external,
+                    return try AlertTemplate.expand(template, labels: templateLabels, value: s.v, externalLabels: external,
                                                     externalURL: env.externalURL, query: query)
                 } catch {
                     return "<error expanding template: \(error)>"
@@ -113,8 +114,8 @@ public final class AlertingRule: Rule {
                 }
                 st.active[key] = a
                 if st.restored {
-                    out.append(InstantSample(labels: Self.seriesLabels(a, name: "ALERTS", state: a.state), t: ts, v: 1))
-                    out.append(InstantSample(labels: Self.seriesLabels(a, name: "ALERTS_FOR_STATE", state: nil), t: ts,
+                    out.append(InstantSample(labels: Self.seriesLabels(a, name: "ALERTS", state: a.state), t: queryTime, v: 1))
+                    out.append(InstantSample(labels: Self.seriesLabels(a, name: "ALERTS_FOR_STATE", state: nil), t: queryTime,
                                              v: Double(a.activeAt / 1000)))
                 }
             }
@@ -167,7 +168,8 @@ public final class AlertingRule: Rule {
     /// least `gracePeriodMs` before it fires.
     func restoreForState(at ts: Int64, storage: any QueryStorage, outageToleranceMs: Int64, gracePeriodMs: Int64) {
         defer { state.withLock { $0.restored = true } }
-        guard definition.forMs > 0 else { return }
+        // A `for` shorter than the grace period is simply waited again, as Prometheus does.
+        guard definition.forMs > 0, definition.forMs >= gracePeriodMs else { return }
         let keys = state.withLock { Array($0.active.keys) }
         guard !keys.isEmpty else { return }
         let querier = storage.querier(mint: ts - outageToleranceMs, maxt: ts)
@@ -175,11 +177,16 @@ public final class AlertingRule: Rule {
             guard let a = state.withLock({ $0.active[key] }), a.state != .inactive else { continue }
             let series = Self.seriesLabels(a, name: "ALERTS_FOR_STATE", state: nil)
             let matchers = series.pairs.map { Matcher.eq($0.name, $0.value) }
+            // The newest sample decides: a stale marker means the alert had ended before the restart.
             guard let found = querier.select(matchers).first(where: { $0.labels == series }),
-                  let last = found.samples().last(where: { !StaleNaN.isStale($0.v) }) else { continue }
+                  let last = found.samples().last, !StaleNaN.isStale(last.v) else { continue }
+            // The value is anyone's series in storage: only a plausible Unix time is used.
+            guard last.v.isFinite, last.v > 0, last.v < 1e12 else { continue }
             let downAt = last.t / 1000 * 1000
             var activeAt = Int64(last.v) * 1000
-            let remaining = definition.forMs - (downAt - activeAt)
+            let (spent, o1) = downAt.subtractingReportingOverflow(activeAt)
+            let (remaining, o2) = definition.forMs.subtractingReportingOverflow(spent)
+            if o1 || o2 { continue }
             if remaining <= 0 {
                 // It was already firing: keep its original start.
             } else if remaining < gracePeriodMs {

@@ -18,11 +18,11 @@ public final class RecordingRule: Rule {
     public var record: RuleEvaluationRecord { box.record }
     public func setRecord(_ r: RuleEvaluationRecord) { box.set(r) }
 
-    public func evaluate(at ts: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample] {
-        var v = try env.vector(definition.expr, at: ts)
+    public func evaluate(at ts: Int64, queryTime: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample] {
+        var v = try env.vector(definition.expr, at: queryTime)
         for i in v.indices {
             v[i].labels = RuleLabels.build(v[i].labels, dropName: false, set: setLabels)
-            v[i].t = ts
+            v[i].t = queryTime
         }
         try RuleLabels.checkUnique(v, "vector contains metrics with the same labelset after applying rule labels")
         if limit > 0, v.count > limit { throw RuleEvaluationError("exceeded limit of \(limit) with \(v.count) series") }

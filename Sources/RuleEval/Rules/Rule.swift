@@ -4,8 +4,10 @@ import TSDB
 /// A recording or alerting rule that a group evaluates in order.
 public protocol Rule: AnyObject, Sendable {
     var definition: RuleDefinition { get }
-    /// Evaluates at `ts` (ms) and returns the samples to store.
-    func evaluate(at ts: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample]
+    /// Evaluates at `ts` (ms): the expression is queried at `queryTime` (`ts` minus the group's
+    /// `query_offset`), which also stamps the output; alert timing follows `ts`. Returns the
+    /// samples to store.
+    func evaluate(at ts: Int64, queryTime: Int64, env: RuleEnvironment, limit: Int) throws(RuleEvaluationError) -> [InstantSample]
     /// Health, last error and timing of the last evaluation.
     var record: RuleEvaluationRecord { get }
     func setRecord(_ r: RuleEvaluationRecord)

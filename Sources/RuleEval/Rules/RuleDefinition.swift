@@ -27,10 +27,10 @@ public struct RuleDefinition: Sendable {
     /// The raw annotation values.
     public var annotationPairs: [Label] { annotations.map { Label(name: $0.name, value: $0.text) }.sorted() }
 
-    /// Equal definitions keep their state across a reload.
+    /// Rules with the same kind, name and labels keep their state across a reload (as Prometheus
+    /// matches them), even when the expression or annotations changed.
     func sameRule(as o: RuleDefinition) -> Bool {
-        kind == o.kind && name == o.name && exprText == o.exprText && forMs == o.forMs && keepFiringForMs == o.keepFiringForMs
-            && labelPairs == o.labelPairs && annotationPairs == o.annotationPairs
+        kind == o.kind && name == o.name && labelPairs == o.labelPairs
     }
 }
 
@@ -39,7 +39,8 @@ public struct TemplatedField: Sendable {
     public let name: String
     /// The value as written.
     public let text: String
-    public let template: Template
+    /// The parsed template (nil for recording rules, whose label values are plain text).
+    public let template: Template?
     /// No action in it: expanding gives the text back, so it is not executed.
     public var isPlainText: Bool { !text.contains("{{") }
 }

@@ -73,8 +73,10 @@ public enum RuleFileLoader {
                     return nil
                 }
             }
-            let interval = duration("interval")
-            if let i = interval, i <= 0 { gProblems.append("\(pos(gnode)): group \"\(name)\": interval must be greater than 0") }
+            // `interval: 0s` means the global interval, as in Prometheus.
+            var interval = duration("interval")
+            if let i = interval, i < 0 { gProblems.append("\(pos(gnode)): group \"\(name)\": interval must not be negative") }
+            if interval == 0 { interval = nil }
             let offset = duration("query_offset")
             var limit = 0
             if let l = gmap["limit"], !YAMLMapReader.isNull(l) {
@@ -156,6 +158,8 @@ public enum RuleFileLoader {
         var labels: [TemplatedField] = []
         for (k, v) in labelMap(m["labels"], context: noPos, &problems) {
             guard LabelValidation.isValidLabelName(k), k != "__name__" else { fail("\(noPos): invalid label name: \(k)"); continue }
+            // Recording rules' label values are plain text; alerting rules' are templates.
+            guard hasAlert else { labels.append(TemplatedField(name: k, text: v, template: nil)); continue }
             do { labels.append(TemplatedField(name: k, text: v, template: try AlertTemplate.parse(v, name: "__alert_\(name)"))) } catch {
                 fail("\(noPos): label \"\(k)\": \(error)")
             }

@@ -28,6 +28,9 @@ public final class RuleGroup: Sendable {
         /// The timestamp of the last evaluation (ms), for `ALERTS_FOR_STATE` restoring.
         var lastEvaluationTimestamp: Int64 = 0
         var needsRestore = false
+        /// Series of rules a reload removed (or changed beyond recognition): marked stale at the
+        /// next evaluation, so they end at once instead of lingering for the lookback.
+        var pendingStale: Set<Labels> = []
     }
 
     /// Counters the group keeps for self-metrics.
@@ -39,15 +42,17 @@ public final class RuleGroup: Sendable {
     }
     private let counterBox = Mutex(Counters())
 
-    /// Builds a group; `restore` makes its first evaluation restore alert states from storage.
-    public init(_ definition: RuleGroupDefinition, defaultIntervalMs: Int64, defaultQueryOffsetMs: Int64 = 0, restore: Bool = false) {
+    /// Builds a group; `restore` makes its first evaluation restore alert states from storage (for
+    /// rules whose `for` is at least `gracePeriodMs`; shorter ones simply wait again).
+    public init(_ definition: RuleGroupDefinition, defaultIntervalMs: Int64, defaultQueryOffsetMs: Int64 = 0, restore: Bool = false,
+                gracePeriodMs: Int64 = 600_000) {
         self.definition = definition
         intervalMs = definition.intervalMs ?? defaultIntervalMs
         queryOffsetMs = definition.queryOffsetMs ?? defaultQueryOffsetMs
         rules = definition.rules.map { r -> any Rule in
             switch r.kind {
             case .recording: return RecordingRule(r, groupLabels: definition.labels)
-            case .alerting: return AlertingRule(r, groupLabels: definition.labels, restored: !restore || r.forMs == 0)
+            case .alerting: return AlertingRule(r, groupLabels: definition.labels, restored: !restore || r.forMs == 0 || r.forMs < gracePeriodMs)
             }
         }
         let n = rules.count
@@ -76,10 +81,13 @@ public final class RuleGroup: Sendable {
         return base
     }
 
-    /// Takes alert state and stored-series memory from the group it replaces on reload, rule by
-    /// rule where the rules are identical.
-    func adopt(from old: RuleGroup) {
-        let oldPrevious = old.state.withLock { $0.previousSeries }
+    /// Takes alert state, stored-series memory and evaluation records from the group it replaces on
+    /// reload, rule by rule where kind, name and labels match (the first unused match, as
+    /// Prometheus does); series of old rules left unmatched are marked stale at the next evaluation.
+    public func adopt(from old: RuleGroup) {
+        let (oldPrevious, oldStale, lastEval, seconds, needs) = old.state.withLock {
+            ($0.previousSeries, $0.pendingStale, $0.lastEvaluation, $0.evaluationSeconds, $0.needsRestore)
+        }
         var previous = state.withLock { $0.previousSeries }
         var used = Set<Int>()
         for (i, r) in rules.enumerated() {
@@ -90,8 +98,15 @@ public final class RuleGroup: Sendable {
             r.setRecord(old.rules[j].record)
             previous[i] = oldPrevious[j]
         }
-        let needs = old.state.withLock { $0.needsRestore }
-        state.withLock { $0.previousSeries = previous; $0.needsRestore = needs }
+        var stale = oldStale
+        for j in old.rules.indices where !used.contains(j) { stale.formUnion(oldPrevious[j]) }
+        state.withLock {
+            $0.previousSeries = previous
+            $0.needsRestore = needs
+            $0.pendingStale = stale
+            $0.lastEvaluation = lastEval
+            $0.evaluationSeconds = seconds
+        }
     }
 
     /// Evaluates every rule at `ts` (ms) on the calling thread, stores the outputs and returns the
@@ -101,7 +116,10 @@ public final class RuleGroup: Sendable {
         let start = ContinuousClock.now
         let evalTime = ts - queryOffsetMs
         var notifications: [AlertNotification] = []
-        var previous = state.withLock { $0.previousSeries }
+        var (previous, pendingStale) = state.withLock { s in
+            defer { s.pendingStale = [] }
+            return (s.previousSeries, s.pendingStale)
+        }
         var rejected = 0
         for (i, rule) in rules.enumerated() {
             let ruleStart = ContinuousClock.now
@@ -109,7 +127,7 @@ public final class RuleGroup: Sendable {
             record.lastEvaluation = Int64(Date().timeIntervalSince1970 * 1000)
             let output: [InstantSample]
             do {
-                output = try rule.evaluate(at: evalTime, env: env, limit: definition.limit)
+                output = try rule.evaluate(at: ts, queryTime: evalTime, env: env, limit: definition.limit)
                 record.health = .ok
             } catch {
                 record.health = .err
@@ -120,7 +138,7 @@ public final class RuleGroup: Sendable {
                 continue
             }
             if let a = rule as? AlertingRule {
-                notifications += a.alertsToSend(at: evalTime, resendDelayMs: resendDelayMs, intervalMs: intervalMs,
+                notifications += a.alertsToSend(at: ts, resendDelayMs: resendDelayMs, intervalMs: intervalMs,
                                                 externalURL: env.externalURL)
             }
             var batch = output
@@ -130,16 +148,25 @@ public final class RuleGroup: Sendable {
             for l in previous[i] where !returned.contains(l) {
                 batch.append(InstantSample(labels: l, t: evalTime, v: StaleNaN.value))
             }
+            pendingStale.subtract(returned)
             do {
                 let report = try env.storage.appendRuleOutput(batch)
                 rejected += report.rejected
+                previous[i] = returned
+                if report.rejected > 0 {
+                    record.health = .err
+                    record.lastError = "storing the output: \(report)"
+                }
             } catch {
+                // Not stored: the series of the previous evaluation are still the ones to end later.
                 record.health = .err
                 record.lastError = "storing the output: \(error)"
             }
-            previous[i] = returned
             record.evaluationSeconds = Self.seconds(ContinuousClock.now - ruleStart)
             rule.setRecord(record)
+        }
+        if !pendingStale.isEmpty {
+            _ = try? env.storage.appendRuleOutput(pendingStale.map { InstantSample(labels: $0, t: evalTime, v: StaleNaN.value) })
         }
         let restore = state.withLock { s -> Bool in
             s.previousSeries = previous
@@ -151,7 +178,7 @@ public final class RuleGroup: Sendable {
         }
         if restore {
             for a in alertingRules {
-                a.restoreForState(at: evalTime, storage: env.storage, outageToleranceMs: outageToleranceMs, gracePeriodMs: gracePeriodMs)
+                a.restoreForState(at: ts, storage: env.storage, outageToleranceMs: outageToleranceMs, gracePeriodMs: gracePeriodMs)
             }
         }
         counterBox.withLock { $0.evaluations += 1; $0.samplesRejected += rejected }

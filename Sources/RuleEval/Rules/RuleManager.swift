@@ -42,7 +42,7 @@ public actor RuleManager {
 
     /// Loads every file (all must be valid, or nothing changes) and replaces the running groups;
     /// identical rules keep their alert state.
-    public func update(files: [String], options: Options, loadOptions: RuleFileLoader.Options = .init()) throws(RuleFileError) {
+    public func update(files: [String], options: Options, loadOptions: RuleFileLoader.Options = .init()) async throws(RuleFileError) {
         var loaded: [RuleFile] = []
         var problems: [String] = []
         for f in files {
@@ -58,13 +58,17 @@ public actor RuleManager {
         for file in loaded {
             for g in file.groups {
                 fresh.append(RuleGroup(g, defaultIntervalMs: options.evaluationIntervalMs, defaultQueryOffsetMs: options.queryOffsetMs,
-                                       restore: restore))
+                                       restore: restore, gracePeriodMs: options.gracePeriodMs))
             }
         }
+        // Running evaluations finish first, so the state taken over is final and no old evaluation
+        // writes after the new groups start.
+        let running = Array(tasks.values)
+        tasks = [:]
+        for t in running { t.cancel() }
+        for t in running { await t.value }
         let old = Dictionary(groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for g in fresh { if let o = old[g.key] { g.adopt(from: o) } }
-        for (_, t) in tasks { t.cancel() }
-        tasks = [:]
         let keep = Set(fresh.map(\.key))
         let now = Self.nowMs()
         for (k, g) in old where !keep.contains(k) { g.markAllStale(at: now, storage: storage) }

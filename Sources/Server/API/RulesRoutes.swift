@@ -16,8 +16,8 @@ enum RulesRoutes {
                 }
             }
             let names = Set(p.all("rule_name[]")), groupNames = Set(p.all("rule_group[]")), files = Set(p.all("file[]"))
-            let excludeAlerts = p.nonEmpty("exclude_alerts") == "true"
-            let filtered = kind != nil || !names.isEmpty || !groupNames.isEmpty || !files.isEmpty
+            // Go's strconv.ParseBool spellings.
+            let excludeAlerts = ["1", "t", "T", "TRUE", "true", "True"].contains(p.nonEmpty("exclude_alerts") ?? "")
             let groups = await rules.groups
             return APIResponse.success(reservingCapacity: 1024 + groups.count * 512) { b in
                 b.raw(#"{"groups":["#)
@@ -28,7 +28,7 @@ enum RulesRoutes {
                     let selected = g.rules.filter { r in
                         (kind == nil || r.definition.kind == kind) && (names.isEmpty || names.contains(r.definition.name))
                     }
-                    if filtered && selected.isEmpty { continue }
+                    if selected.isEmpty { continue }
                     if !first { b.byte(UInt8(ascii: ",")) }
                     first = false
                     group(g, selected, excludeAlerts: excludeAlerts, into: &b)
@@ -75,7 +75,7 @@ enum RulesRoutes {
             b.raw(#","name":"#)
             b.string(d.name)
             b.raw(#","query":"#)
-            b.string(d.exprText)
+            b.string(d.expr.description)
             b.raw(#","duration":"#)
             seconds(d.forMs, into: &b)
             b.raw(#","keepFiringFor":"#)
@@ -92,7 +92,7 @@ enum RulesRoutes {
             b.raw(#""name":"#)
             b.string(d.name)
             b.raw(#","query":"#)
-            b.string(d.exprText)
+            b.string(d.expr.description)
             b.raw(#","labels":"#)
             pairs(d.labelPairs, into: &b)
         }

@@ -38,7 +38,7 @@ actor AlertmanagerNotifier {
         self.capacity = capacity
         self.logger = logger
         var c = HTTPClient.Configuration()
-        c.timeout.connect = .seconds(5)
+        c.timeout.connect = .seconds(3)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 
@@ -115,11 +115,13 @@ actor AlertmanagerNotifier {
         }
     }
 
-    /// POSTs one batch to one Alertmanager, retrying with exponential backoff (0.5 s doubling, up
-    /// to 5 attempts); true when it was accepted.
+    /// POSTs one batch to one Alertmanager, retrying with backoff (after 0.5 s, then 1 s); true
+    /// when it was accepted. Few retries: the batch holds up the queue meanwhile, and firing
+    /// alerts are re-sent every resend delay anyway.
     private nonisolated func post(_ body: [UInt8], to url: String, config: AlertmanagerConfig, count: Int) async -> Bool {
         var delay: Duration = .milliseconds(500)
-        for attempt in 1...5 {
+        let attempts = 3
+        for attempt in 1...attempts {
             let start = ContinuousClock.now
             do {
                 var req = HTTPClientRequest(url: url)
@@ -143,7 +145,7 @@ actor AlertmanagerNotifier {
                 stats.withLock { $0.errors[url, default: 0] += count }
                 logger.warning("sending alerts to Alertmanager failed", metadata: ["url": "\(url)", "err": "\(error)", "attempt": "\(attempt)"])
             }
-            if Task.isCancelled { return false }
+            if Task.isCancelled || attempt == attempts { return false }
             try? await Task.sleep(for: delay)
             delay *= 2
         }

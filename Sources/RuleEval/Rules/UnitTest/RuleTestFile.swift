@@ -128,7 +128,7 @@ public struct RuleTestFile: Sendable {
 
     /// Unix seconds (fractions allowed) or an RFC 3339 time, as `start_timestamp` takes them.
     static func timestamp(_ s: String) throws(RuleTestError) -> Int64 {
-        if let v = Double(s), v.isFinite { return Int64((v * 1000).rounded()) }
+        if let v = Double(s), v.isFinite, abs(v) < 9e15 { return Int64((v * 1000).rounded()) }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: s) ?? ISO8601DateFormatter().date(from: s) { return Int64((d.timeIntervalSince1970 * 1000).rounded()) }

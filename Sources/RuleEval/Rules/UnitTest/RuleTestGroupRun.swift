@@ -50,6 +50,10 @@ struct RuleTestGroupRun {
         let env = RuleEnvironment(engine: engine, storage: db, externalLabels: group.externalLabels, externalURL: group.externalURL)
         let groups = ordered.map { RuleGroup($0, defaultIntervalMs: inputInterval) }
 
+        if let missing = group.alertTests.first(where: { $0.alertname.isEmpty }) {
+            let inGroup = group.name.isEmpty ? "" : " (in TestGroup \(group.name))"
+            return ["an item under alert_rule_test misses required attribute alertname at eval_time \(GoFormat.modelDuration(missing.evalTimeMs))\(inGroup)"]
+        }
         let mint = group.startMs
         let maxEval = max(group.alertTests.map(\.evalTimeMs).max() ?? 0, group.exprTests.map(\.evalTimeMs).max() ?? 0)
         var loader = InputLoader(series: group.inputSeries, start: mint, interval: inputInterval)
@@ -94,7 +98,7 @@ struct RuleTestGroupRun {
             var exp: [LabeledAlert] = test.expected.map { e in
                 var l = e.labels.filter { $0.name != "alertname" }
                 l.append(Label(name: "alertname", value: test.alertname))
-                return (l.filter { !$0.value.isEmpty }.sorted(), e.annotations.filter { !$0.value.isEmpty })
+                return (l.sorted(), e.annotations)
             }
             got.sort(by: Self.less)
             exp.sort(by: Self.less)

@@ -42,7 +42,9 @@ public struct RuleUnitTester: Sendable {
         for f in spec.ruleFiles {
             let pattern = dir.isEmpty || f.hasPrefix("/") ? f : dir + "/" + f
             let matches = FileGlob.paths(matching: pattern)
-            ruleFiles += matches.isEmpty ? [pattern] : matches
+            // A glob matching nothing is skipped, as promtool does; a plain missing file is an error.
+            let isGlob = f.contains { "*?[".contains($0) }
+            ruleFiles += matches.isEmpty && !isGlob ? [pattern] : matches
         }
         var filters: [NSRegularExpression] = []
         for r in options.run {
