@@ -148,7 +148,7 @@ public final class RuleGroup: Sendable {
             for l in previous[i] where !returned.contains(l) {
                 batch.append(InstantSample(labels: l, t: evalTime, v: StaleNaN.value))
             }
-            pendingStale.subtract(returned)
+            if !pendingStale.isEmpty { pendingStale.subtract(returned) }
             do {
                 let report = try env.storage.appendRuleOutput(batch)
                 rejected += report.rejected
