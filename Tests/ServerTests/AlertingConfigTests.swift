@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RuleEval
 import Testing
 import TSDB
@@ -75,5 +76,22 @@ import TSDB
         #expect(json[0]["startsAt"] as? String == "2023-11-14T22:13:20.000Z")
         #expect(json[0]["endsAt"] as? String == "2023-11-14T22:17:20.500Z")
         #expect(json[0]["generatorURL"] as? String == "http://h/graph?g0.expr=up")
+    }
+
+    /// The queue is bounded: beyond its capacity the oldest alerts are dropped and counted.
+    @Test func queueOverflowDropsTheOldestAndCountsThem() async throws {
+        var quiet = Logger(label: "notifier-test")
+        quiet.logLevel = .critical
+        let n = AlertmanagerNotifier(capacity: 2, logger: quiet)
+        var config = AlertingConfig()
+        // Nothing listens there; the batch taken meanwhile fails, which is not what is counted here.
+        config.alertmanagers = [AlertmanagerConfig(targets: ["127.0.0.1:9"])]
+        await n.apply(config, externalLabels: [])
+        let alerts = try (0..<5).map { i in
+            AlertNotification(labels: try Labels(["alertname": "A\(i)"]), annotations: [], startsAt: 0, endsAt: 1, generatorURL: "")
+        }
+        await n.send(alerts)
+        #expect(n.stats.withLock { $0.dropped } >= 3)
+        await n.shutdown()
     }
 }

@@ -23,7 +23,7 @@ actor AlertmanagerNotifier {
     private var wake: CheckedContinuation<Void, Never>?
     private var sender: Task<Void, Never>?
     /// Counters for `/metrics`, readable without awaiting the actor.
-    let stats = Mutex(Stats())
+    nonisolated let stats = Mutex(Stats())
 
     /// Notification counters.
     struct Stats: Sendable {
