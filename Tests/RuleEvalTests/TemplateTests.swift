@@ -191,6 +191,10 @@ import Testing
     @Test func printfVerbs() throws {
         let cases: [(String, String)] = [
             (#"{{ printf "%.2f" 3.14159 }}"#, "3.14"),
+            // Widths from arguments: Go's limit of 10^6, and no trap on the most negative int.
+            (#"{{ printf "%*d|" 3 7 }}"#, "  7|"),
+            (#"{{ printf "%*d" 2000000 7 }}"#, "%!(BADWIDTH)7"),
+            (#"{{ printf "%*d" -9223372036854775808 7 }}"#, "%!(BADWIDTH)7"),
             (#"{{ printf "%5.1f|" 3.14159 }}"#, "  3.1|"),
             (#"{{ printf "%08.3f" -3.14159 }}"#, "-003.142"),
             (#"{{ printf "%-10s|" "ab" }}"#, "ab        |"),

@@ -6,6 +6,7 @@ import TSDB
 /// passed, then firing; `ALERTS` and `ALERTS_FOR_STATE` record the states, as Prometheus does.
 public final class AlertingRule: Rule {
     public let definition: RuleDefinition
+    /// Group labels not overridden by the rule's own.
     let groupLabels: [Label]
     private let box = RuleRecordBox()
     private let state = Mutex(State())
@@ -26,7 +27,8 @@ public final class AlertingRule: Rule {
     /// `restored: false` holds the state series back until `restoreForState` ran (after a restart).
     public init(_ definition: RuleDefinition, groupLabels: [Label] = [], restored: Bool = true) {
         self.definition = definition
-        self.groupLabels = groupLabels
+        // Group labels the rule's own labels do not override, worked out once.
+        self.groupLabels = groupLabels.filter { g in !definition.labels.contains { $0.name == g.name } }
         state.withLock { $0.restored = restored }
     }
 
@@ -65,7 +67,7 @@ public final class AlertingRule: Rule {
                     return "<error expanding template: \(error)>"
                 }
             }
-            var set = groupLabels.filter { g in !definition.labels.contains { $0.name == g.name } }
+            var set = groupLabels
             set += definition.labels.map { Label(name: $0.name, value: expand($0)) }
             set.append(Label(name: "alertname", value: definition.name))
             let labels = RuleLabels.build(s.labels, dropName: true, set: set)

@@ -27,11 +27,15 @@ public struct RuleDefinition: Sendable {
     /// The raw annotation values.
     public var annotationPairs: [Label] { annotations.map { Label(name: $0.name, value: $0.text) }.sorted() }
 
-    /// Rules with the same kind, name and labels keep their state across a reload (as Prometheus
-    /// matches them), even when the expression or annotations changed.
-    func sameRule(as o: RuleDefinition) -> Bool {
-        kind == o.kind && name == o.name && labelPairs == o.labelPairs
+    /// What identifies a rule across a reload: kind, name and labels (as Prometheus matches rules),
+    /// so a rule keeps its state when only its expression or annotations changed.
+    struct Identity: Hashable {
+        let kind: Kind
+        let name: String
+        let labels: [Label]
     }
+
+    var identity: Identity { Identity(kind: kind, name: name, labels: labelPairs) }
 }
 
 /// A label or annotation whose value is a template, parsed when the file is loaded.

@@ -89,10 +89,13 @@ public final class RuleGroup: Sendable {
             ($0.previousSeries, $0.pendingStale, $0.lastEvaluation, $0.evaluationSeconds, $0.needsRestore)
         }
         var previous = state.withLock { $0.previousSeries }
+        // Old rules by identity, each list in rule order: a lookup per new rule, not a scan (groups
+        // of thousands of rules are reloaded too).
+        var candidates: [RuleDefinition.Identity: [Int]] = [:]
+        for (j, r) in old.rules.enumerated().reversed() { candidates[r.definition.identity, default: []].append(j) }
         var used = Set<Int>()
         for (i, r) in rules.enumerated() {
-            guard let j = old.rules.indices.first(where: { !used.contains($0) && old.rules[$0].definition.sameRule(as: r.definition) })
-            else { continue }
+            guard let j = candidates[r.definition.identity]?.popLast() else { continue }
             used.insert(j)
             if let a = r as? AlertingRule, let b = old.rules[j] as? AlertingRule { a.adoptState(from: b) }
             r.setRecord(old.rules[j].record)

@@ -93,9 +93,10 @@ enum GoFmt {
             var goodArg = argIndex() ?? true
             if i < f.count && f[i] == "*" {
                 i += 1
-                if argNum < args.count, case .int(let w) = args[argNum] {
-                    spec.width = Int(w)
-                    if w < 0 { spec.minus = true; spec.zero = false; spec.width = Int(-w) }
+                // Go refuses widths beyond 10^6 (and a huge one would allocate that much padding).
+                if argNum < args.count, case .int(let w) = args[argNum], w.magnitude <= 1_000_000 {
+                    spec.width = Int(w.magnitude)
+                    if w < 0 { spec.minus = true; spec.zero = false }
                 } else {
                     out += "%!(BADWIDTH)"
                 }
@@ -108,7 +109,7 @@ enum GoFmt {
                 if let g = argIndex() { goodArg = goodArg && g }
                 if i < f.count && f[i] == "*" {
                     i += 1
-                    if argNum < args.count, case .int(let p) = args[argNum] {
+                    if argNum < args.count, case .int(let p) = args[argNum], p <= 1_000_000 {
                         spec.precision = p < 0 ? nil : Int(p)
                     } else {
                         out += "%!(BADPREC)"
