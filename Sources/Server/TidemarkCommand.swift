@@ -74,6 +74,12 @@ struct TidemarkCommand: AsyncParsableCommand {
     @Option(name: .customLong("alertmanager.notification-queue-capacity"), help: "Alerts waiting for delivery to Alertmanager; beyond, the oldest are dropped.")
     var notificationQueueCapacity = 10_000
 
+    @Option(name: .customLong("dispatcher.config.file"), help: "Built-in alert dispatcher configuration (alertmanager.yml format with escalation policies, rotations and rate limits; default: one receiver without integrations).")
+    var dispatcherConfigFile: String?
+
+    @Flag(name: .customLong("dispatcher.disable"), help: "Do not run the built-in alert dispatcher (alerts then go only to the Alertmanagers in the configuration's alerting section).")
+    var dispatcherDisabled = false
+
     @Option(name: .customLong("enable-feature"), help: "Comma-separated feature names to enable (repeatable): promql-delayed-name-removal, promql-experimental-functions, type-and-unit-labels.")
     var enableFeature: [String] = []
 
@@ -89,6 +95,7 @@ struct TidemarkCommand: AsyncParsableCommand {
             "rules.alert.resend-delay": resendDelay, "rules.alert.for-outage-tolerance": forOutageTolerance,
             "rules.alert.for-grace-period": forGracePeriod, "web.external-url": externalURL ?? "",
             "alertmanager.notification-queue-capacity": "\(notificationQueueCapacity)",
+            "dispatcher.config.file": dispatcherConfigFile ?? "", "dispatcher.disable": "\(dispatcherDisabled)",
         ]
     }
 
@@ -201,18 +208,39 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
         db.startMaintenance()
         let scrapes = ScrapeManager(db: db, logger: logger)
-        let notifier = AlertmanagerNotifier(capacity: notificationQueueCapacity, logger: logger)
+        let ruleOpts = try ruleOptions()
+        // The built-in dispatcher: an invalid configuration stops the start, like an invalid prometheus.yml.
+        var dispatcher: (Dispatcher, DispatcherConfigSource)?
+        if !dispatcherDisabled {
+            let src = DispatcherConfigSource(file: dispatcherConfigFile)
+            do {
+                let (dc, warnings) = try src.load()
+                for w in warnings { logger.warning("dispatcher config: \(w)") }
+                let d = try Dispatcher(config: dc, directory: storagePath + "/dispatcher", externalURL: ruleOpts.externalURL, logger: logger)
+                dispatcher = (d, src)
+            } catch {
+                logger.critical("cannot start the alert dispatcher: \(error)")
+                try? db.close()
+                throw ExitCode(1)
+            }
+        }
+        var local: (@Sendable ([AlertNotification]) async -> Void)?
+        if let d = dispatcher?.0 {
+            local = { alerts in await d.put(alerts.map { DispatchAlert(notification: $0) }) }
+        }
+        let notifier = AlertmanagerNotifier(capacity: notificationQueueCapacity, logger: logger, local: local)
         // Rules get an engine of their own, so a burst of API queries cannot hold their slots.
         let rules = RuleManager(engine: PromQLEngine(storage: db, options: queryOptions), storage: db, logger: logger,
                                 notify: { alerts in await notifier.send(alerts) })
         let reloader = ConfigReloader(source: configSource, scrapes: scrapes, rules: rules, notifier: notifier,
-                                      ruleOptions: try ruleOptions(), logger: logger)
+                                      dispatcher: dispatcher, ruleOptions: ruleOpts, logger: logger)
         do { try await reloader.apply(initialConfig) } catch {
             logger.critical("cannot load rules: \(error)")
             await scrapes.shutdown()
             try? db.close()
             throw ExitCode(1)
         }
+        if let (d, _) = dispatcher { await d.start() }
         readiness.markReady()
         let hangup = reloader.reloadOnSIGHUP()
 
@@ -220,7 +248,7 @@ struct TidemarkCommand: AsyncParsableCommand {
         let router = Router()
         router.add(middleware: HTTPMetricsMiddleware())
         HealthRoutes.register(on: router, readiness: readiness)
-        SelfMetrics.register(on: router, db: db, scrapes: scrapes, rules: rules, notifier: notifier)
+        SelfMetrics.register(on: router, db: db, scrapes: scrapes, rules: rules, notifier: notifier, dispatcher: dispatcher?.0)
         PushRoutes.register(on: router, db: db, limits: limits, logger: logger)
         FederateRoute.register(on: router, db: db, externalLabels: { await reloader.externalLabels })
         if enableAdminAPI { AdminRoutes.register(on: router, db: db, logger: logger) }
@@ -233,6 +261,9 @@ struct TidemarkCommand: AsyncParsableCommand {
                            status: status)
         api.register(on: router)
         RulesRoutes.register(api, rules: rules, on: router)
+        if let (d, _) = dispatcher {
+            AlertmanagerAPIRoutes.register(on: router, dispatcher: d, version: TidemarkVersion.string)
+        }
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),
@@ -251,6 +282,7 @@ struct TidemarkCommand: AsyncParsableCommand {
         await rules.stop()
         await scrapes.shutdown()
         await notifier.shutdown()
+        if let (d, _) = dispatcher { await d.stop() }
         try db.close()
         logger.info("shut down cleanly")
     }

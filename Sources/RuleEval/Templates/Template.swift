@@ -37,6 +37,23 @@ public struct Template: Sendable {
         return exec.out
     }
 
+    /// A copy that can also call the `{{define}}`d templates of `library` (its own definitions win).
+    public func including(_ library: Template) -> Template {
+        var defs = definitions
+        for (k, v) in library.definitions where defs[k] == nil && k != library.name { defs[k] = v }
+        return Template(name: name, text: text, root: root, definitions: defs, functions: functions, predeclared: predeclared)
+    }
+
+    private init(name: String, text: String, root: [TemplateNode], definitions: [String: [TemplateNode]],
+                 functions: TemplateFunctions, predeclared: [String]) {
+        self.name = name
+        self.text = text
+        self.root = root
+        self.definitions = definitions
+        self.functions = functions
+        self.predeclared = predeclared
+    }
+
     /// The names of the templates defined with `{{define}}`/`{{block}}` (and the main one).
     public var definedTemplates: [String] { definitions.keys.sorted() }
 }

@@ -230,6 +230,18 @@ struct TemplateExecutor {
 
     mutating func evalField(_ dot: TemplateValue, _ name: String, receiver: TemplateValue, at: At, args: [TemplateOperand], final: TemplateValue?, nilIsZero: Bool) throws(TemplateError) -> TemplateValue {
         let hasArgs = args.count > 1 || final != nil
+        if context.options.alertmanagerMethods, AlertmanagerDataMethods.handles(name, on: receiver) {
+            var argv: [TemplateValue] = []
+            for a in args.dropFirst() { argv.append(try evalArg(a, dot: dot)) }
+            if let final { argv.append(final) }
+            do {
+                return try AlertmanagerDataMethods.call(name, on: receiver, argv)
+            } catch let e as TemplateFunctionError {
+                throw fail(e.isArgumentType ? e.description : "error calling \(name): \(e.description)", at: at)
+            } catch {
+                throw fail("error calling \(name): \(error)", at: at)
+            }
+        }
         switch receiver {
         case .null:
             if nilIsZero { return .null }

@@ -79,10 +79,14 @@ public struct TemplateOptions: Sendable {
     /// Maximum nesting of `{{template}}` calls. Go allows 100000; the default here is 100 so that
     /// runaway recursion fails with Go's message instead of exhausting a thread's stack.
     public var maxDepth: Int
+    /// Whether label maps and alert lists have the methods of Alertmanager's notification data
+    /// (`.SortedPairs`, `.Names`, `.Values`, `.Remove`, `.Firing`, `.Resolved`).
+    public var alertmanagerMethods: Bool
 
     /// Creates options.
-    public init(externalURL: String = "", maxDepth: Int = 100) {
+    public init(externalURL: String = "", maxDepth: Int = 100, alertmanagerMethods: Bool = false) {
         self.externalURL = externalURL
         self.maxDepth = maxDepth
+        self.alertmanagerMethods = alertmanagerMethods
     }
 }

@@ -34,8 +34,12 @@ actor AlertmanagerNotifier {
         var queueLength = 0
     }
 
-    init(capacity: Int, logger: Logger) {
+    /// The in-process receiver (the built-in dispatcher), given every prepared alert.
+    private let local: (@Sendable ([AlertNotification]) async -> Void)?
+
+    init(capacity: Int, logger: Logger, local: (@Sendable ([AlertNotification]) async -> Void)? = nil) {
         self.capacity = capacity
+        self.local = local
         self.logger = logger
         var c = HTTPClient.Configuration()
         c.timeout.connect = .seconds(3)
@@ -53,9 +57,10 @@ actor AlertmanagerNotifier {
     /// The Alertmanager URLs alerts go to.
     var urls: [String] { alertmanagers.flatMap(\.urls) }
 
-    /// Queues alerts for delivery (nothing is queued when no Alertmanager is configured).
-    func send(_ alerts: [AlertNotification]) {
-        guard !alertmanagers.isEmpty else { return }
+    /// Hands alerts to the built-in dispatcher, if any, and queues them for the configured
+    /// Alertmanagers (nothing is queued when there are none).
+    func send(_ alerts: [AlertNotification]) async {
+        guard !alertmanagers.isEmpty || local != nil else { return }
         var prepared: [AlertNotification] = []
         prepared.reserveCapacity(alerts.count)
         for var a in alerts {
@@ -71,6 +76,8 @@ actor AlertmanagerNotifier {
             }
             prepared.append(a)
         }
+        if let local { await local(prepared) }
+        guard !alertmanagers.isEmpty else { return }
         queue += prepared
         if queue.count > capacity {
             let drop = queue.count - capacity

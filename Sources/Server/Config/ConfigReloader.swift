@@ -22,6 +22,8 @@ actor ConfigReloader {
     let scrapes: ScrapeManager
     let rules: RuleManager?
     let notifier: AlertmanagerNotifier?
+    /// The built-in dispatcher and where its configuration comes from, reloaded with the rest.
+    let dispatcher: (Dispatcher, DispatcherConfigSource)?
     /// Rule settings that come from flags; the configuration adds the rest.
     let ruleOptions: RuleManager.Options
     let logger: Logger
@@ -31,8 +33,9 @@ actor ConfigReloader {
     private(set) var lastSuccessTime = Date()
 
     init(source: ConfigSource, scrapes: ScrapeManager, rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil,
-         ruleOptions: RuleManager.Options = .init(), logger: Logger) {
+         dispatcher: (Dispatcher, DispatcherConfigSource)? = nil, ruleOptions: RuleManager.Options = .init(), logger: Logger) {
         self.source = source
+        self.dispatcher = dispatcher
         self.scrapes = scrapes
         self.rules = rules
         self.notifier = notifier
@@ -49,7 +52,15 @@ actor ConfigReloader {
         do {
             let (c, warnings) = try source.load()
             for w in warnings { logger.warning("config: \(w)") }
+            // Both files are checked before either is put in force.
+            var dispatcherConfig: DispatcherConfig?
+            if let (_, src) = dispatcher {
+                let (dc, dw) = try src.load()
+                for w in dw { logger.warning("dispatcher config: \(w)") }
+                dispatcherConfig = dc
+            }
             try await apply(c)
+            if let (d, _) = dispatcher, let dispatcherConfig { await d.apply(dispatcherConfig) }
             logger.info("configuration reloaded")
         } catch {
             lastError = "\(error)"

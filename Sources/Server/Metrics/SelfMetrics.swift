@@ -8,13 +8,14 @@ enum SelfMetrics {
     static let startTime = Date().timeIntervalSince1970
 
     static func register(on router: Router<BasicRequestContext>, db: DB, scrapes: ScrapeManager,
-                         rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil) {
+                         rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil, dispatcher: Dispatcher? = nil) {
         router.get("/metrics") { _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             var body = render(db) + render(scrapes.metrics.snapshot)
             if let rules { body += render(await rules.groups) }
             if let notifier { body += render(notifier.stats.withLock { $0 }, capacity: notifier.capacity) }
+            if let dispatcher { body += DispatcherMetrics.render(dispatcher.stats.withLock { $0 }, dispatcher.sender.stats.withLock { $0 }) }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: body)))
         }
     }

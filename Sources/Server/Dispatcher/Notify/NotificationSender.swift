@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// Delivers notification jobs to a receiver's integrations (webhook, Slack, email), each retried
+/// with exponential backoff until the job's retry window closes; counts everything for `/metrics`.
+final class NotificationSender: Sendable {
+    /// Per-integration counters, keyed `integration|receiver`.
+    struct Stats: Sendable {
+        var sent: [String: Int] = [:]
+        var failed: [String: Int] = [:]
+        var attempts: [String: Int] = [:]
+        var latencySum: [String: Double] = [:]
+    }
+
+    let externalURL: String
+    let logger: Logger
+    let stats = Mutex(Stats())
+    private let client: HTTPClient
+
+    init(externalURL: String, logger: Logger) {
+        self.externalURL = externalURL
+        self.logger = logger
+        var c = HTTPClient.Configuration()
+        c.timeout.connect = .seconds(5)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+    }
+
+    func shutdown() async { try? await client.shutdown() }
+
+    /// Sends the job to every integration of its receiver; true when all of them took it.
+    func deliver(_ job: NotificationJob) async -> Bool {
+        let r = job.receiver
+        return await withTaskGroup(of: Bool.self) { group in
+            for w in r.webhooks {
+                group.addTask {
+                    guard let data = self.data(job, sendResolved: w.sendResolved) else { return true }
+                    var d = data
+                    var truncated = 0
+                    if w.maxAlerts > 0 && d.alerts.count > w.maxAlerts {
+                        truncated = d.alerts.count - w.maxAlerts
+                        d.alerts = Array(d.alerts.prefix(w.maxAlerts))
+                    }
+                    let body = WebhookPayload.encode(job, data: d, truncated: truncated)
+                    return await self.retrying("webhook", job) { try await self.post(body, to: w.url, auth: w.auth, timeoutMs: w.timeoutMs) }
+                }
+            }
+            for s in r.slacks {
+                group.addTask {
+                    guard let data = self.data(job, sendResolved: s.sendResolved) else { return true }
+                    let body: [UInt8]
+                    do { body = try SlackPayload.encode(s, data: data) } catch {
+                        self.logger.error("slack template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
+                        self.count("slack", job, ok: false)
+                        return false
+                    }
+                    return await self.retrying("slack", job) { try await self.post(body, to: s.apiURL, auth: s.auth, timeoutMs: 10_000) }
+                }
+            }
+            for e in r.emails {
+                group.addTask {
+                    guard let data = self.data(job, sendResolved: e.sendResolved) else { return true }
+                    let message: EmailMessage
+                    do { message = try EmailMessage.build(e, data: data) } catch {
+                        self.logger.error("email template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
+                        self.count("email", job, ok: false)
+                        return false
+                    }
+                    let parts = e.smarthost.split(separator: ":")
+                    let smtp = SMTPClient(host: String(parts.first ?? ""), port: Int(parts.last ?? "") ?? 25, hello: e.hello,
+                                          requireTLS: e.requireTLS, insecureSkipVerify: e.insecureSkipVerify,
+                                          username: e.authUsername, password: e.authPassword, identity: e.authIdentity)
+                    return await self.retrying("email", job) {
+                        try await smtp.send(from: message.envelopeFrom, to: message.recipients, message: message.text, timeout: .seconds(30))
+                    }
+                }
+            }
+            var all = true
+            for await ok in group where !ok { all = false }
+            return all
+        }
+    }
+
+    /// The template data for one integration, or nil when it has nothing to send (only resolved
+    /// alerts and `send_resolved: false`).
+    private func data(_ job: NotificationJob, sendResolved: Bool) -> NotificationData? {
+        let alerts = sendResolved ? job.alerts : job.alerts.filter { !$0.isResolved(at: job.now) }
+        guard !alerts.isEmpty else { return nil }
+        return NotificationData(receiver: job.routeReceiver, alerts: alerts, groupLabels: job.groupLabels,
+                                externalURL: externalURL, heldBack: job.heldBack, now: job.now)
+    }
+
+    private func retrying(_ integration: String, _ job: NotificationJob, _ attempt: @Sendable () async throws -> Void) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(job.retryForMs)
+        var delay: Duration = .milliseconds(250)
+        var n = 0
+        while true {
+            n += 1
+            let start = ContinuousClock.now
+            do {
+                try await attempt()
+                let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
+                stats.withLock {
+                    let k = "\(integration)|\(job.receiver.name)"
+                    $0.sent[k, default: 0] += 1
+                    $0.attempts[k, default: 0] += n
+                    $0.latencySum[k, default: 0] += seconds
+                }
+                return true
+            } catch {
+                stats.withLock { $0.failed["\(integration)|\(job.receiver.name)", default: 0] += 1 }
+                logger.warning("notification failed", metadata: ["integration": "\(integration)", "receiver": "\(job.receiver.name)",
+                                                                 "attempt": "\(n)", "err": "\(error)"])
+                if error is PermanentFailure { return false }
+            }
+            if Task.isCancelled || ContinuousClock.now + delay > deadline { return false }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(30))
+        }
+    }
+
+    private func count(_ integration: String, _ job: NotificationJob, ok: Bool) {
+        stats.withLock { $0.failed["\(integration)|\(job.receiver.name)", default: 0] += ok ? 0 : 1 }
+    }
+
+    /// A refusal that retrying cannot fix (4xx other than 429).
+    struct PermanentFailure: Error, CustomStringConvertible { var description: String }
+
+    struct HTTPFailure: Error, CustomStringConvertible { var description: String }
+
+    private func post(_ body: [UInt8], to url: String, auth: ScrapeAuth?, timeoutMs: Int64) async throws {
+        var req = HTTPClientRequest(url: url)
+        req.method = .POST
+        req.headers.add(name: "Content-Type", value: "application/json")
+        req.headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
+        if let auth { req.headers.add(name: "Authorization", value: auth.headerValue) }
+        req.body = .bytes(ByteBuffer(bytes: body))
+        let resp = try await client.execute(req, timeout: .milliseconds(timeoutMs))
+        let text = (try? await resp.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
+        let code = Int(resp.status.code)
+        if (200..<300).contains(code) { return }
+        if (400..<500).contains(code) && code != 429 { throw PermanentFailure(description: "\(url) answered \(code): \(text)") }
+        throw HTTPFailure(description: "\(url) answered \(code): \(text)")
+    }
+}
