@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev pkg-config
 # Real peers the end-to-end tests and `tidemark-bench compare` run against (Debian packages; the
 # tests start their own copies on loopback, so the services the packages enable are stopped).
-APT_TEST_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics
+APT_TEST_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics python3-aiosmtpd openssl
 SCALE ?= standard
 REPEAT ?= 3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

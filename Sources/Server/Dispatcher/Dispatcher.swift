@@ -113,7 +113,6 @@ actor Dispatcher {
         loop?.cancel()
         sleeper?.cancel()
         loop = nil
-        await sender.shutdown()
         journal.close()
     }
 
@@ -219,7 +218,8 @@ actor Dispatcher {
         return next
     }
 
-    private func tick(now: Int64) {
+    /// Runs everything due at `now` (the scheduler's step; tests drive it with a fake clock).
+    func tick(now: Int64) {
         // Rate limits with room again: retry the groups they held back.
         for (name, l) in limiters where !l.held.isEmpty && l.nextSlot(now: now) == nil {
             for h in l.held { groups[h.groupID]?.nextFlush = now }
@@ -615,6 +615,8 @@ actor Dispatcher {
     }
 
     var resolveTimeoutMs: Int64 { config.resolveTimeoutMs }
+    /// What was last sent to `receiver` for the group with ID `group`.
+    func lastNotification(group: String, receiver: String) -> NotificationLog.Entry? { nlog[group, receiver] }
     var receiverNames: [String] { config.receivers.map(\.name) }
     var now: Int64 { clock() }
 }

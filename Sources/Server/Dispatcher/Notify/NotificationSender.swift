@@ -23,12 +23,9 @@ final class NotificationSender: Sendable {
     init(externalURL: String, logger: Logger) {
         self.externalURL = externalURL
         self.logger = logger
-        var c = HTTPClient.Configuration()
-        c.timeout.connect = .seconds(5)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        // The shared client lives as long as the process: nothing to shut down, whoever owns the sender.
+        client = HTTPClient.shared
     }
-
-    func shutdown() async { try? await client.shutdown() }
 
     /// Sends the job to every integration of its receiver; true when all of them took it.
     func deliver(_ job: NotificationJob) async -> Bool {

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import TSDB
+@testable import Server
+
+/// The dispatcher's grouping, timing, silencing, inhibition, escalation and persistence, driven by
+/// a fake clock (receivers without integrations, so each flush is recorded synchronously).
+@Suite struct DispatcherTests {
+    final class FakeClock: Sendable {
+        let now = Mutex<Int64>(1_000_000)
+        func set(_ t: Int64) { now.withLock { $0 = t } }
+    }
+
+    static func dispatcher(_ yaml: String, clock: FakeClock, dir: String? = nil) throws -> Dispatcher {
+        let (c, _) = try DispatcherConfigLoader.parse(yaml)
+        let d = dir ?? NSTemporaryDirectory() + "tm-dispatcher-unit-\(UUID().uuidString)"
+        return try Dispatcher(config: c, directory: d, externalURL: "http://tm", logger: Logger(label: "test"),
+                              clock: { clock.now.withLock { $0 } })
+    }
+
+    static func alert(_ labels: [String: String], at t: Int64, ends: Int64? = nil) throws -> DispatchAlert {
+        DispatchAlert(labels: try Labels(labels), annotations: Labels(sortedUnchecked: []), startsAt: t, endsAt: ends ?? t + 3_600_000,
+                      updatedAt: t, generatorURL: "", timeout: ends == nil)
+    }
+
+    static let timing = """
+        route:
+          receiver: r
+          group_by: [alertname]
+          group_wait: 30s
+          group_interval: 5m
+          repeat_interval: 4h
+        receivers: [{name: r}]
+        """
+
+    @Test func followsGroupWaitIntervalAndRepeat() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher(Self.timing, clock: clock)
+        let t0: Int64 = 1_000_000
+        let group = #"{}:{alertname="Disk"}"#
+        await d.put([try Self.alert(["alertname": "Disk", "i": "1"], at: t0), try Self.alert(["alertname": "Disk", "i": "2"], at: t0)])
+        func step(_ t: Int64) async { clock.set(t); await d.tick(now: t) }
+        await step(t0 + 29_999)
+        #expect(await d.lastNotification(group: group, receiver: "r") == nil, "group_wait not over")
+        await step(t0 + 30_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.firing.count == 2)
+        await d.put([try Self.alert(["alertname": "Disk", "i": "3"], at: t0 + 40_000)])
+        await step(t0 + 40_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.at == t0 + 30_000, "a new alert waits for group_interval")
+        await step(t0 + 330_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.firing.count == 3)
+        await step(t0 + 630_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.at == t0 + 330_000, "no change: no notification")
+        await step(t0 + 330_000 + 4 * 3_600_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.at == t0 + 330_000 + 4 * 3_600_000, "repeat_interval")
+    }
+
+    @Test func oldAlertsSkipGroupWait() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher(Self.timing, clock: clock)
+        await d.put([try Self.alert(["alertname": "Old"], at: 1_000_000 - 600_000)])
+        await d.tick(now: 1_000_000)
+        #expect(await d.lastNotification(group: #"{}:{alertname="Old"}"#, receiver: "r") != nil)
+    }
+
+    @Test func routesLikeAlertmanager() throws {
+        let (c, _) = try DispatcherConfigLoader.parse("""
+            route:
+              receiver: default
+              routes:
+                - matchers: [team="db"]
+                  receiver: db
+                  continue: true
+                - matchers: [team=~"db|web"]
+                  receiver: both
+                  routes:
+                    - matchers: [env="prod"]
+                      receiver: prod
+                - receiver: catchall
+            receivers: [{name: default}, {name: db}, {name: both}, {name: prod}, {name: catchall}]
+            """)
+        func receivers(_ l: [String: String]) throws -> [String] { Dispatcher.matchingRoutes(c.route, try Labels(l)).map(\.receiver) }
+        #expect(try receivers(["team": "db"]) == ["db", "both"], "continue goes on to the next sibling")
+        #expect(try receivers(["team": "db", "env": "prod"]) == ["db", "prod"])
+        #expect(try receivers(["team": "web"]) == ["both"])
+        #expect(try receivers(["team": "other"]) == ["catchall"])
+    }
+
+    @Test func silencesAndInhibitionMute() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher("""
+            route: {receiver: r, group_by: [alertname], group_wait: 0s}
+            inhibit_rules:
+              - {source_matchers: [severity=critical], target_matchers: [severity=warning], equal: [cluster]}
+            receivers: [{name: r}]
+            """, clock: clock)
+        let t: Int64 = 1_000_000
+        let src = try Self.alert(["alertname": "S", "severity": "critical", "cluster": "a"], at: t)
+        let tgt = try Self.alert(["alertname": "T", "severity": "warning", "cluster": "a"], at: t)
+        let other = try Self.alert(["alertname": "O", "severity": "warning", "cluster": "b"], at: t)
+        // Both sides of the rule: two such alerts do not mute each other.
+        let both1 = try Self.alert(["alertname": "B", "severity": "critical", "cluster": "c", "x": "1"], at: t)
+        await d.put([src, tgt, other, both1])
+        #expect(await d.isInhibited(tgt, now: t))
+        #expect(!(await d.isInhibited(other, now: t)))
+        #expect(!(await d.isInhibited(src, now: t)))
+        let id = try await d.upsertSilence(Silence(id: "", matchers: [.eq("alertname", "O")], startsAt: t, endsAt: t + 60_000,
+                                                    updatedAt: 0, createdBy: "me", comment: "c"))
+        #expect(await d.isSilenced(other, now: t))
+        await d.tick(now: t)
+        #expect(await d.lastNotification(group: #"{}:{alertname="S"}"#, receiver: "r") != nil)
+        #expect(await d.lastNotification(group: #"{}:{alertname="T"}"#, receiver: "r") == nil)
+        #expect(await d.lastNotification(group: #"{}:{alertname="O"}"#, receiver: "r") == nil)
+        // Updating a silence with the same matchers keeps its ID; changing them replaces it.
+        let same = try await d.upsertSilence(Silence(id: id, matchers: [.eq("alertname", "O")], startsAt: t, endsAt: t + 120_000,
+                                                      updatedAt: 0, createdBy: "me", comment: "longer"))
+        #expect(same == id)
+        let replaced = try await d.upsertSilence(Silence(id: id, matchers: [.eq("alertname", "P")], startsAt: t, endsAt: t + 120_000,
+                                                          updatedAt: 0, createdBy: "me", comment: "other"))
+        #expect(replaced != id)
+        #expect(await d.silence(id)?.state(at: t) == .expired)
+        await #expect(throws: Dispatcher.SilenceError.self) {
+            _ = try await d.upsertSilence(Silence(id: "", matchers: [try Matcher(.regex, "a", ".*")], startsAt: t, endsAt: t + 1,
+                                                  updatedAt: 0, createdBy: "me", comment: "matches everything"))
+        }
+    }
+
+    @Test func stateSurvivesReopening() async throws {
+        let clock = FakeClock()
+        let dir = NSTemporaryDirectory() + "tm-dispatcher-unit-\(UUID().uuidString)"
+        let t: Int64 = 1_000_000
+        do {
+            let d = try Self.dispatcher(Self.timing, clock: clock, dir: dir)
+            _ = try await d.upsertSilence(Silence(id: "", matchers: [.eq("a", "b")], startsAt: t, endsAt: t + 60_000, updatedAt: 0,
+                                                  createdBy: "me", comment: "kept"))
+            await d.put([try Self.alert(["alertname": "Disk"], at: t - 600_000)])
+            await d.tick(now: t)
+            // No stop(): as after kill -9.
+        }
+        // A torn last line (a write cut short) is skipped.
+        let h = try #require(FileHandle(forWritingAtPath: dir + "/journal.jsonl"))
+        _ = try h.seekToEnd()
+        try h.write(contentsOf: Data(#"{"silence":{"id":"#.utf8))
+        try h.close()
+        let d = try Self.dispatcher(Self.timing, clock: clock, dir: dir)
+        #expect(await d.silenceList().map(\.comment) == ["kept"])
+        #expect(await d.lastNotification(group: #"{}:{alertname="Disk"}"#, receiver: "r")?.at == t)
+        await d.put([try Self.alert(["alertname": "Disk"], at: t - 600_000)])
+        await d.tick(now: t + 1_000)
+        #expect(await d.lastNotification(group: #"{}:{alertname="Disk"}"#, receiver: "r")?.at == t, "not re-sent after the restart")
+    }
+
+    @Test(arguments: [
+        // (previous firing, previous resolved, firing, resolved, sendResolved, repeat passed) -> notify
+        ([UInt64](), [UInt64](), [UInt64](), [UInt64](), true, false, false),
+        ([], [], [1], [], true, false, true),
+        ([1], [], [1], [], true, false, false),
+        ([1], [], [1], [], true, true, true),
+        ([1], [], [1, 2], [], true, false, true),
+        ([1, 2], [], [1], [2], true, false, true),
+        ([1, 2], [], [1], [2], false, false, false),
+        ([1], [], [], [1], false, false, true),
+        ([], [1], [], [1], true, false, false),
+    ])
+    func dedupFollowsAlertmanager(_ pf: [UInt64], _ pr: [UInt64], _ f: [UInt64], _ r: [UInt64], _ sendResolved: Bool, _ repeatPassed: Bool, _ want: Bool) {
+        let entry: NotificationLog.Entry? = pf.isEmpty && pr.isEmpty ? nil : .init(firing: pf, resolved: pr, at: 0)
+        let got = NotificationLog.needsUpdate(entry, firing: f, resolved: r, sendResolved: sendResolved, repeatIntervalMs: 100,
+                                              now: repeatPassed ? 100 : 50)
+        #expect(got == want)
+    }
+
+    @Test func escalatesUnlessAcknowledged() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher("""
+            route: {receiver: a, group_by: [alertname], group_wait: 0s, group_interval: 1m, escalation_policy: p}
+            escalation_policies:
+              - {name: p, repeat: true, steps: [{receiver: a, delay: 5m}, {receiver: b, delay: 5m}]}
+            receivers: [{name: a}, {name: b}]
+            """, clock: clock)
+        let t: Int64 = 1_000_000
+        await d.put([try Self.alert(["alertname": "X"], at: t), try Self.alert(["alertname": "Y"], at: t)])
+        func step(_ now: Int64) async { clock.set(now); await d.tick(now: now) }
+        await step(t)
+        let gx = #"{}:{alertname="X"}"#, gy = #"{}:{alertname="Y"}"#
+        #expect(await d.lastNotification(group: gx, receiver: "a") != nil)
+        #expect(await d.lastNotification(group: gx, receiver: "b") == nil)
+        let yID = try #require(await d.groupStatuses().first { $0.labels["alertname"] == "Y" }?.shortID)
+        _ = try await d.acknowledge(yID, by: "me", comment: nil)
+        await step(t + 299_999)
+        #expect(await d.lastNotification(group: gx, receiver: "b") == nil)
+        await step(t + 300_000)
+        #expect(await d.lastNotification(group: gx, receiver: "b")?.at == t + 300_000, "escalated after the first step's delay")
+        #expect(await d.lastNotification(group: gy, receiver: "b") == nil, "acknowledged")
+        await step(t + 600_000)
+        #expect(await d.lastNotification(group: gx, receiver: "a")?.at == t + 600_000, "repeat: back to the first step")
+        // Un-acknowledging restarts the current step's wait.
+        _ = try await d.unacknowledge(yID)
+        await step(t + 899_999)
+        #expect(await d.lastNotification(group: gy, receiver: "b") == nil)
+        await step(t + 900_000)
+        #expect(await d.lastNotification(group: gy, receiver: "b") != nil)
+    }
+}
