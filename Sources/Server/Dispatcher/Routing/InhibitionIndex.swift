@@ -5,13 +5,11 @@ import TSDB
 struct InhibitionIndex {
     /// Per rule: equal-label values (joined with 0xff) → source fingerprints.
     var sources: [[String: [UInt64]]] = []
-    var builtAt: Int64 = .min
     var version = -1
 
     init() {}
 
     init(rules: [InhibitRule], alerts: [UInt64: DispatchAlert], now: Int64) {
-        builtAt = now
         sources = rules.map { r in
             var m: [String: [UInt64]] = [:]
             for a in alerts.values where !a.isResolved(at: now) && AlertMatchers.matches(r.sourceMatchers, a.labels) {
