@@ -414,6 +414,95 @@ import Testing
         #expect(await h.list("/api/v2/receivers").compactMap { $0["name"] as? String } == ["hook"])
     }
 
+    @Test func realPrometheusSendsAlertsToTheDispatcher() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: IngestionTests.prometheus), "install prometheus (make test does)")
+        let sink = try WebhookSink()
+        defer { sink.stop() }
+        let h = try await DispatcherHarness.start("""
+            route:
+              receiver: hook
+              group_wait: 100ms
+            receivers:
+              - name: hook
+                webhook_configs: [{url: 'http://127.0.0.1:\(sink.port)/fromprom'}]
+            """)
+        defer { h.tm.stop() }
+        let promDir = NSTemporaryDirectory() + "tm-prom-sender-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: promDir, withIntermediateDirectories: true)
+        try "groups: [{name: g, rules: [{alert: FromPrometheus, expr: vector(1), labels: {severity: info}, annotations: {summary: 'sent by Prometheus'}}]}]\n"
+            .write(toFile: promDir + "/rules.yml", atomically: true, encoding: .utf8)
+        try """
+            global: {evaluation_interval: 1s}
+            rule_files: [rules.yml]
+            alerting:
+              alertmanagers:
+                - api_version: v2
+                  static_configs: [{targets: ['127.0.0.1:\(h.tm.port)']}]
+            """.write(toFile: promDir + "/prometheus.yml", atomically: true, encoding: .utf8)
+        let promPort = ServerStartupTests.freePort()
+        let prom = try PeerProcess(binary: IngestionTests.prometheus, arguments: [
+            "--config.file=\(promDir)/prometheus.yml", "--storage.tsdb.path=\(promDir)/data", "--web.listen-address=127.0.0.1:\(promPort)",
+            // Its first send can come before discovery has found the target; resend soon after.
+            "--rules.alert.resend-delay=1s",
+        ], port: promPort, dir: promDir)
+        defer { prom.stop() }
+        #expect(await sink.wait(30) { r in r.contains { $0.json.map(Webhook.alertnames) == ["FromPrometheus"] } }, "Prometheus' alert notified")
+        let alert = await h.list("/api/v2/alerts").first { ($0["labels"] as? [String: String])?["alertname"] == "FromPrometheus" }
+        #expect((alert?["annotations"] as? [String: String])?["summary"] == "sent by Prometheus")
+        #expect((alert?["generatorURL"] as? String)?.contains(":\(promPort)/graph") == true)
+    }
+
+    @Test func emailWithSMTPAuthentication() async throws {
+        try #require(FileManager.default.fileExists(atPath: Self.systemPython), "python3 needed")
+        let dir = NSTemporaryDirectory() + "tm-smtp-auth-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // aiosmtpd with an authenticator (its CLI has none): records who logged in with each message.
+        try """
+            import sys, time
+            from aiosmtpd.controller import Controller
+            from aiosmtpd.smtp import AuthResult
+            class Handler:
+                async def handle_DATA(self, server, session, envelope):
+                    user = session.auth_data.decode() if isinstance(session.auth_data, bytes) else str(session.auth_data)
+                    with open(sys.argv[2], "a") as f:
+                        f.write("LOGIN " + user + "\\n" + envelope.content.decode("utf8", "replace") + "\\n")
+                    return "250 OK"
+            def auth(server, session, envelope, mechanism, data):
+                ok = data.login == b"alerts" and data.password == b"s3cret"
+                return AuthResult(success=ok, auth_data=data.login if ok else None)
+            c = Controller(Handler(), hostname="127.0.0.1", port=int(sys.argv[1]), authenticator=auth, auth_require_tls=False)
+            c.start()
+            while True: time.sleep(1)
+            """.write(toFile: dir + "/server.py", atomically: true, encoding: .utf8)
+        let port = ServerStartupTests.freePort()
+        let smtp = try PeerProcess(binary: Self.systemPython, arguments: [dir + "/server.py", "\(port)", dir + "/mail.txt"], port: port, dir: dir)
+        defer { smtp.kill9() }
+        #expect(await PeerProcess.eventually(10) { Self.canConnect(port) })
+        let h = try await DispatcherHarness.start("""
+            route:
+              receiver: mail
+              group_wait: 100ms
+            receivers:
+              - name: mail
+                email_configs:
+                  - to: 'oncall@example.org'
+                    from: 'alerts@example.org'
+                    smarthost: '127.0.0.1:\(port)'
+                    require_tls: false
+                    auth_username: alerts
+                    auth_password: s3cret
+            """)
+        defer { h.tm.stop() }
+        #expect(await h.post([["alertname": "AuthMail"]]) == 200)
+        var text = ""
+        #expect(await PeerProcess.eventually(15) {
+            text = (try? String(contentsOfFile: dir + "/mail.txt", encoding: .utf8)) ?? ""
+            return !text.isEmpty
+        }, "delivered after AUTH")
+        #expect(text.hasPrefix("LOGIN alerts"), "\(text.prefix(200))")
+        #expect(text.contains("Subject: [FIRING:1] "), "default subject")
+    }
+
     static func run(_ binary: String, _ args: [String]) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
