@@ -21,31 +21,80 @@ struct AlertDispatchBenchmark: AsyncParsableCommand {
     @Option(help: "Alerts per POST.") var batch = 64
     @Option(help: "tidemark binary (default: next to this one).") var binary: String?
 
+    @Option(help: "Systems to measure, comma-separated: tidemark, alertmanager (Debian's prometheus-alertmanager, when installed).")
+    var systems = "tidemark,alertmanager"
+
+    static let alertmanagerBinary = "/usr/bin/prometheus-alertmanager"
+
+    /// One system's figures.
+    struct Result {
+        var name: String
+        var newPerSecond: Double
+        var resentPerSecond: Double
+        var cpuNew: Double
+        var cpuResent: Double
+        var p50: Double, p90: Double, p99: Double, max: Double
+        var groupsNotified: Int
+        var extraNotifications: Int
+    }
+
     func run() async throws {
+        let bodies = Self.bodies(alerts: alerts, groups: groups, batch: batch)
+        print("\(alerts) alerts in \(groups) groups, \(bodies.count) POSTs of up to \(batch) alerts over \(connections) connections")
+        var results: [Result] = []
+        for name in systems.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if name == "alertmanager" && !FileManager.default.isExecutableFile(atPath: Self.alertmanagerBinary) {
+                print("alertmanager: skipped (\(Self.alertmanagerBinary) not installed)")
+                continue
+            }
+            guard name == "tidemark" || name == "alertmanager" else { throw ValidationError("unknown system \(name)") }
+            let r = try await measure(name, bodies: bodies)
+            results.append(r)
+            print(String(format: "%@: new alerts %.0f/s (server CPU %.2f s), re-sent %.0f/s (CPU %.2f s); dispatch latency p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %d groups notified, %d extra after re-sending",
+                         r.name, r.newPerSecond, r.cpuNew, r.resentPerSecond, r.cpuResent, r.p50, r.p90, r.p99, r.max, r.groupsNotified, r.extraNotifications))
+        }
+        print("\n| system | new alerts/s | server CPU-s per 10 k new | re-sent alerts/s | dispatch p50 | p90 | p99 | max |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in results {
+            print(String(format: "| %@ | %.0f | %.2f | %.0f | %.1f ms | %.1f ms | %.1f ms | %.1f ms |", r.name, r.newPerSecond,
+                         r.cpuNew / Double(alerts) * 10_000, r.resentPerSecond, r.p50, r.p90, r.p99, r.max))
+        }
+        guard let t = results.first(where: { $0.name == "tidemark" }) else { return }
+        let met = t.groupsNotified == groups && t.p99 < 100 && t.extraNotifications == 0
+        print("\nbar (issue #8): every group notified once, p99 dispatch latency under 100 ms → \(met ? "met" : "MISSED")")
+        if t.groupsNotified < groups || t.extraNotifications != 0 { throw ExitCode(1) }
+    }
+
+    private func measure(_ name: String, bodies: [(groups: [String], body: [UInt8])]) async throws -> Result {
         let firstSeen = LockedValue<[String: Date]>([:])
         let sink = try WebhookSink { r in
             guard let g = (r.json?["groupLabels"] as? [String: String])?["group"] else { return }
             firstSeen.withLock { if $0[g] == nil { $0[g] = r.at } }
         }
         defer { sink.stop() }
-        let dir = NSTemporaryDirectory() + "tidemark-bench-alerts-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Self.dispatcherConfig(sinkPort: sink.port).write(toFile: dir + "/dispatcher.yml", atomically: true, encoding: .utf8)
-        let server = try ServerUnderTest(binary: binary, config: "global: {scrape_interval: 1h}\n",
-                                         extraArgs: ["--dispatcher.config.file", dir + "/dispatcher.yml"])
+        let config = Self.dispatcherConfig(sinkPort: sink.port)
+        let server: ServerUnderTest
+        if name == "alertmanager" {
+            server = try ServerUnderTest(name: "alertmanager", executable: Self.alertmanagerBinary, readyPath: "/-/ready",
+                                         prepare: { try config.write(toFile: $0 + "/am.yml", atomically: true, encoding: .utf8) },
+                                         arguments: { port, dir in
+                                             ["--config.file=\(dir)/am.yml", "--storage.path=\(dir)", "--web.listen-address=127.0.0.1:\(port)",
+                                              "--cluster.listen-address=", "--log.level=warn"]
+                                         })
+        } else {
+            let dir = NSTemporaryDirectory() + "tidemark-bench-alerts-\(UUID().uuidString).yml"
+            try config.write(toFile: dir, atomically: true, encoding: .utf8)
+            server = try ServerUnderTest(binary: binary, config: "global: {scrape_interval: 1h}\n", extraArgs: ["--dispatcher.config.file", dir])
+        }
         defer { server.stop() }
         // Silences to check every alert against (none matches the workload).
         let client = try RawHTTPClient(port: server.port)
         for k in 0..<10 {
             let s = #"{"matchers":[{"name":"group","value":"none\#(k)","isRegex":false}],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"bench","comment":"bench"}"#
             guard try client.request("POST", "/api/v2/silences", headers: ["Content-Type: application/json"], body: Array(s.utf8)).status == 200 else {
-                throw BenchError("could not create a silence")
+                throw BenchError("\(name): could not create a silence")
             }
         }
-
-        let bodies = Self.bodies(alerts: alerts, groups: groups, batch: batch)
-        print("\(alerts) alerts in \(groups) groups, \(bodies.count) POSTs of up to \(batch) alerts over \(connections) connections")
         let cpu0 = server.cpuSeconds
         let (seconds1, acked) = try post(bodies, port: server.port)
         let cpu1 = server.cpuSeconds
@@ -57,29 +106,14 @@ struct AlertDispatchBenchmark: AsyncParsableCommand {
         for (g, at) in seen { if let a = acked[g] { latencies.append(max(0, at.timeIntervalSince(a))) } }
         latencies.sort()
         let notifiedBefore = sink.requests.count
-        // The server's own view: from a flush being due to the receiver answering.
-        if let m = try? client.request("GET", "/metrics", body: []) {
-            let lines = String(decoding: m.body, as: UTF8.self).split(separator: "\n")
-            func value(_ name: String) -> Double { lines.first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0 }
-            let sum = value("tidemark_dispatcher_notification_latency_seconds_sum"), count = value("tidemark_dispatcher_notification_latency_seconds_count")
-            if count > 0 { print(String(format: "server-side: %.0f notifications, mean %.1f ms from flush due to delivered", count, sum / count * 1000)) }
-        }
-
         let cpu2 = server.cpuSeconds
         let (seconds2, _) = try post(bodies, port: server.port)
         let cpu3 = server.cpuSeconds
         try await Task.sleep(for: .seconds(2))
-        let extra = sink.requests.count - notifiedBefore
-
         func pct(_ p: Double) -> Double { latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
-        print(String(format: "new alerts:     %.0f alerts/s (%.2f s), server CPU %.2f s", Double(alerts) / seconds1, seconds1, cpu1 - cpu0))
-        print(String(format: "re-sent alerts: %.0f alerts/s (%.2f s), server CPU %.2f s", Double(alerts) / seconds2, seconds2, cpu3 - cpu2))
-        print(String(format: "dispatch latency over %d groups (POST acknowledged → notification received): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
-                     latencies.count, pct(0.5), pct(0.9), pct(0.99), (latencies.last ?? .nan) * 1000))
-        print("notifications: \(notifiedBefore) for \(seen.count) of \(groups) groups; after re-sending every alert: \(extra) more (want 0)")
-        let met = seen.count == groups && pct(0.99) < 100 && extra == 0
-        print("bar (issue #8): every group notified once, p99 dispatch latency under 100 ms → \(met ? "met" : "MISSED")")
-        if seen.count < groups || extra != 0 { throw ExitCode(1) }
+        return Result(name: name, newPerSecond: Double(alerts) / seconds1, resentPerSecond: Double(alerts) / seconds2,
+                      cpuNew: cpu1 - cpu0, cpuResent: cpu3 - cpu2, p50: pct(0.5), p90: pct(0.9), p99: pct(0.99),
+                      max: (latencies.last ?? .nan) * 1000, groupsNotified: seen.count, extraNotifications: sink.requests.count - notifiedBefore)
     }
 
     /// POSTs every body over `connections` connections; returns the wall time and, per group, when

@@ -13,12 +13,12 @@ enum AlertmanagerAPIRoutes {
         router.post("/api/v2/alerts") { req, _ -> Response in
             let posted: [AlertmanagerJSON.PostableAlert]
             do {
-                posted = try JSONDecoder().decode([AlertmanagerJSON.PostableAlert].self, from: Data(try await body(req)))
+                posted = try AlertJSONReader.alerts(try await body(req))
             } catch let e as BodyTooLarge {
                 return Self.error(.contentTooLarge, e.description)
             } catch {
                 dispatcher.countInvalid(1)
-                return Self.error(.badRequest, "invalid alerts body: \(describe(error))")
+                return Self.error(.badRequest, "invalid alerts body: \(error)")
             }
             let (good, errors) = AlertmanagerJSON.alerts(posted, now: await dispatcher.now, resolveTimeoutMs: await dispatcher.resolveTimeoutMs)
             // As Alertmanager: the valid alerts are kept even when others in the same body are refused.

@@ -3,8 +3,8 @@ import TSDB
 
 /// The Alertmanager v2 API's JSON shapes: what clients post, and what they read back.
 enum AlertmanagerJSON {
-    /// `postableAlert`.
-    struct PostableAlert: Decodable {
+    /// `postableAlert` (read by `AlertJSONReader`).
+    struct PostableAlert {
         var labels: [String: String]
         var annotations: [String: String]?
         var startsAt: String?
