@@ -170,5 +170,13 @@ import TSDB
         #expect(try data.render(custom) == "ab|1|[alertname]")
     }
 
+    @Test func printsTimesAsGoDoes() {
+        #expect(DispatcherTime.format(0) == "0001-01-01T00:00:00Z")
+        #expect(DispatcherTime.format(Self.ms("2026-11-24T10:00:00Z")) == "2026-11-24T10:00:00Z")
+        #expect(DispatcherTime.format(Self.ms("2026-11-24T10:00:00.120Z")) == "2026-11-24T10:00:00.12Z")
+        #expect(DispatcherTime.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(DispatcherTime.parse("0001-01-01T00:00:00Z").map { $0 <= -62_135_596_800_000 } == true)
+    }
+
     static func ms(_ s: String) -> Int64 { DispatcherTime.parse(s) ?? 0 }
 }

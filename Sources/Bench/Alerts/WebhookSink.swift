@@ -30,7 +30,7 @@ final class WebhookSink: @unchecked Sendable {
         if let port {
             self.port = port
         } else {
-            let (fd, p) = try Self.bind(0)
+            let (fd, p) = try LoopbackListener.listen()
             close(fd)
             self.port = p
         }
@@ -39,9 +39,9 @@ final class WebhookSink: @unchecked Sendable {
 
     /// Starts accepting connections (a receiver coming back after an outage).
     func start() throws {
-        let (fd, _) = try Self.bind(port)
+        let (fd, _) = try LoopbackListener.listen(port: port)
         lock.withLock { listener = fd }
-        Thread.detachNewThread { [self] in acceptLoop(fd) }
+        LoopbackListener.acceptInBackground(fd) { [self] conn in serve(conn) }
     }
 
     /// Stops accepting connections.
@@ -58,34 +58,7 @@ final class WebhookSink: @unchecked Sendable {
     /// Everything received so far.
     var requests: [Received] { lock.withLock { received } }
 
-    private static func bind(_ port: Int) throws -> (Int32, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) } }) == 0,
-              listen(fd, 128) == 0 else {
-            close(fd)
-            throw BenchError("cannot listen on 127.0.0.1:\(port)")
-        }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
-    }
-
-    private func acceptLoop(_ listenFD: Int32) {
-        while true {
-            let fd = accept(listenFD, nil, nil)
-            guard fd >= 0 else { return }
-            Thread.detachNewThread { [self] in serve(fd) }
-        }
-    }
-
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
         var buf = [UInt8](repeating: 0, count: 65536)
         var pending: [UInt8] = []
         func fill() -> Bool {
@@ -115,13 +88,7 @@ final class WebhookSink: @unchecked Sendable {
                 return (statusCode, onReceive)
             }
             callback?(r)
-            let reply = Array("HTTP/1.1 \(status) X\r\nContent-Length: 0\r\n\r\n".utf8)
-            var off = 0
-            while off < reply.count {
-                let n = reply.withUnsafeBytes { send(fd, $0.baseAddress.unsafelyUnwrapped + off, reply.count - off, Int32(MSG_NOSIGNAL)) }
-                guard n > 0 else { return }
-                off += n
-            }
+            guard LoopbackListener.sendAll(fd, Array("HTTP/1.1 \(status) X\r\nContent-Length: 0\r\n\r\n".utf8)) else { return }
         }
     }
 }
