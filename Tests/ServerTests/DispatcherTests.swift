@@ -65,6 +65,28 @@ import TSDB
         #expect(await d.lastNotification(group: #"{}:{alertname="Old"}"#, receiver: "r") != nil)
     }
 
+    @Test func resolvedAlertsLeaveTheirGroup() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher(Self.timing, clock: clock)
+        let t: Int64 = 1_000_000
+        let group = #"{}:{alertname="X"}"#
+        func step(_ now: Int64) async { clock.set(now); await d.tick(now: now) }
+        await d.put([try Self.alert(["alertname": "X"], at: t - 600_000)])
+        await step(t)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.firing.count == 1)
+        clock.set(t + 1_000)
+        await d.put([try Self.alert(["alertname": "X"], at: t - 600_000, ends: t + 1_000)])
+        await step(t + 300_000)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.resolved.count == 1, "the resolution is notified")
+        #expect(await d.groupCount == 0, "and the group goes")
+        // Senders keep re-sending resolved alerts for a while: they must not pile up.
+        clock.set(t + 400_000)
+        await d.put([try Self.alert(["alertname": "X"], at: t - 600_000, ends: t + 1_000)])
+        await step(t + 430_000)
+        #expect(await d.groupCount == 0)
+        #expect(await d.lastNotification(group: group, receiver: "r")?.at == t + 300_000, "nothing re-sent")
+    }
+
     @Test func routesLikeAlertmanager() throws {
         let (c, _) = try DispatcherConfigLoader.parse("""
             route:
@@ -137,7 +159,8 @@ import TSDB
                                                   createdBy: "me", comment: "kept"))
             await d.put([try Self.alert(["alertname": "Disk"], at: t - 600_000)])
             await d.tick(now: t)
-            // No stop(): as after kill -9.
+            // No stop(): as after kill -9, once the notification log's group commit (20 ms) is done.
+            try await Task.sleep(for: .milliseconds(200))
         }
         // A torn last line (a write cut short) is skipped.
         let h = try #require(FileHandle(forWritingAtPath: dir + "/journal.jsonl"))

@@ -82,6 +82,8 @@ actor Dispatcher {
     let sender: NotificationSender
     let logger: Logger
     private let clock: @Sendable () -> Int64
+    private var pendingJournal: [DispatcherJournal.Record] = []
+    private var journalFlush: Task<Void, Never>?
     private var loop: Task<Void, Never>?
     private var sleeper: Task<Void, Never>?
     private var scheduledWake: Int64 = .max
@@ -114,6 +116,8 @@ actor Dispatcher {
         loop?.cancel()
         sleeper?.cancel()
         loop = nil
+        journalFlush?.cancel()
+        flushJournal()
         journal.close()
     }
 
@@ -227,9 +231,10 @@ actor Dispatcher {
     /// Runs everything due at `now` (the scheduler's step; tests drive it with a fake clock).
     func tick(now: Int64) {
         // Rate limits with room again: retry the groups they held back.
-        for (name, l) in limiters where !l.held.isEmpty && l.nextSlot(now: now) == nil {
-            for h in l.held { groups[h.groupID]?.nextFlush = now }
-            _ = name
+        for (name, var l) in limiters where !l.held.isEmpty {
+            // Held groups that are gone have nothing left to send.
+            if l.dropHeld(where: { groups[$0] == nil }) { limiters[name] = l }
+            if l.nextSlot(now: now) == nil { for h in l.held { groups[h.groupID]?.nextFlush = now } }
         }
         let due = groups.values.filter { $0.nextFlush <= now }.sorted { $0.nextFlush < $1.nextFlush }
         for g in due { flush(g.id, now: now, dueAt: g.nextFlush) }
@@ -303,8 +308,8 @@ actor Dispatcher {
         var targets: [String] = [g.route.receiver]
         if let p = g.route.escalationPolicy.flatMap({ config.escalationPolicies[$0] }) {
             if v.firing.isEmpty {
+                // Resolved: everyone notified so far hears it; the state goes with the group.
                 targets = escalations[id]?.notified ?? []
-                clearEscalation(id)
             } else {
                 var st = escalations[id] ?? EscalationState(step: 0, stepAt: now, notified: [p.steps[0].receiver])
                 if st.acked && !NotificationLog.isSubset(v.firing, of: st.firingAtAck) {
@@ -316,7 +321,29 @@ actor Dispatcher {
                 targets = st.notified
             }
         }
-        for t in targets { notify(g, routeReceiver: t, v, now: now, dueAt: dueAt, escalationStep: nil) }
+        var pending = false
+        for t in targets {
+            if notify(g, routeReceiver: t, v, now: now, dueAt: dueAt, escalationStep: nil) { pending = true }
+        }
+        // As Alertmanager: once nothing is left to deliver, resolved alerts leave the group.
+        if !pending && !v.resolved.isEmpty { dropResolved(id, v.resolved, notifiedAt: now, now: now) }
+    }
+
+    /// Removes resolved alerts (unchanged since `notifiedAt`) from a group; an emptied group goes,
+    /// with its escalation state.
+    private func dropResolved(_ id: String, _ resolved: [UInt64], notifiedAt: Int64, now: Int64) {
+        guard var g = groups[id] else { return }
+        for fp in resolved {
+            if let a = alerts[fp], a.isResolved(at: now), a.updatedAt <= notifiedAt { g.alerts.remove(fp) }
+        }
+        if g.alerts.isEmpty {
+            groups[id] = nil
+            groupByShortID[g.shortID] = nil
+            clearEscalation(id)
+            for (name, var l) in limiters where l.dropHeld(id) { limiters[name] = l }
+        } else {
+            groups[id] = g
+        }
     }
 
     private func escalate(_ id: String, now: Int64) {
@@ -324,7 +351,12 @@ actor Dispatcher {
               let p = g.route.escalationPolicy.flatMap({ config.escalationPolicies[$0] }) else { return }
         let v = visible(&g, now: now)
         groups[id] = g
-        guard !v.firing.isEmpty else { return }
+        guard !v.firing.isEmpty else {
+            // Everything resolved or muted: wait a step's delay again rather than spin.
+            st.stepAt = now
+            escalations[id] = st
+            return
+        }
         var next = st.step + 1
         if next >= p.steps.count {
             guard p.repeats else { return }
@@ -354,18 +386,25 @@ actor Dispatcher {
         return rot.member(at: now)
     }
 
-    private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalationStep: Int?) {
+    /// Sends the group's state to a receiver if it needs it; true when a delivery is pending
+    /// (started, in flight, or held back by a rate limit).
+    @discardableResult
+    private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalationStep: Int?) -> Bool {
         let name = concreteReceiver(routeReceiver, now: now)
-        guard let rc = config.receiver(name) else { return }
+        guard let rc = config.receiver(name) else { return false }
         let key = NotificationLog.key(group: g.id, receiver: name)
-        guard !inFlight.contains(key) else { return }
+        guard !inFlight.contains(key) else { return true }
         let sendResolved = rc.integrationCount == 0 || rc.webhooks.contains(where: \.sendResolved)
             || rc.slacks.contains(where: \.sendResolved) || rc.emails.contains(where: \.sendResolved)
         if escalationStep == nil {
             guard NotificationLog.needsUpdate(nlog.entries[key], firing: v.firing, resolved: v.resolved, sendResolved: sendResolved,
-                                              repeatIntervalMs: g.route.repeatIntervalMs, now: now) else { return }
+                                              repeatIntervalMs: g.route.repeatIntervalMs, now: now) else {
+                // Nothing to send: nothing to hold back either.
+                if var l = limiters[name], l.dropHeld(g.id) { limiters[name] = l }
+                return false
+            }
         } else if v.firing.isEmpty {
-            return
+            return false
         }
         var held: [ReceiverRateLimiter.Held] = []
         if let limit = rc.rateLimit {
@@ -374,7 +413,7 @@ actor Dispatcher {
                 l.hold(.init(groupID: g.id, groupLabels: g.labels, firing: v.firing.count, resolved: v.resolved.count, count: 1, since: now))
                 limiters[name] = l
                 stats.withLock { $0.heldBack[name, default: 0] += 1 }
-                return
+                return true
             }
             held = l.takeHeld(except: g.id)
             limiters[name] = l
@@ -386,7 +425,7 @@ actor Dispatcher {
         inFlight.insert(key)
         if rc.integrationCount == 0 {
             delivered(job, key: key, ok: true)
-            return
+            return false
         }
         let sender = self.sender
         // Above the request handlers' priority: under a burst of posted alerts, deliveries would
@@ -395,6 +434,7 @@ actor Dispatcher {
             let ok = await sender.deliver(job)
             await self.delivered(job, key: key, ok: ok)
         }
+        return true
     }
 
     private func delivered(_ job: NotificationJob, key: String, ok: Bool) {
@@ -416,18 +456,27 @@ actor Dispatcher {
         }
         let e = NotificationLog.Entry(firing: job.firing, resolved: job.resolved, at: job.now)
         nlog.set(key, e)
-        journal.append([.nlog(key: key, entry: e)])
-        if var g = groups[job.groupID] {
-            for fp in job.resolved {
-                if let a = alerts[fp], a.isResolved(at: now), a.updatedAt <= job.now { g.alerts.remove(fp) }
-            }
-            if g.alerts.isEmpty {
-                groups[job.groupID] = nil
-                groupByShortID[g.shortID] = nil
-            } else {
-                groups[job.groupID] = g
-            }
+        journalSoon(.nlog(key: key, entry: e))
+        dropResolved(job.groupID, job.resolved, notifiedAt: job.now, now: now)
+    }
+
+    /// Journals a notification-log record with others of the next few milliseconds under one
+    /// fsync: a burst of deliveries would otherwise hold the actor for an fsync each. (Silences
+    /// and acknowledgements, which a client waits for, are journaled before answering.)
+    private func journalSoon(_ r: DispatcherJournal.Record) {
+        pendingJournal.append(r)
+        guard journalFlush == nil else { return }
+        journalFlush = Task {
+            try? await Task.sleep(for: .milliseconds(20))
+            self.flushJournal()
         }
+    }
+
+    private func flushJournal() {
+        journalFlush = nil
+        let records = pendingJournal
+        pendingJournal = []
+        journal.append(records)
     }
 
     private func collectGarbage(now: Int64) {
@@ -628,5 +677,7 @@ actor Dispatcher {
     /// What was last sent to `receiver` for the group with ID `group`.
     func lastNotification(group: String, receiver: String) -> NotificationLog.Entry? { nlog[group, receiver] }
     var receiverNames: [String] { config.receivers.map(\.name) }
+    /// Aggregation groups held (resolved-only ones included).
+    var groupCount: Int { groups.count }
     var now: Int64 { clock() }
 }

@@ -45,6 +45,16 @@ struct ReceiverRateLimiter: Sendable {
         }
     }
 
+    /// Forgets what was held for `groupID`; true if there was something.
+    mutating func dropHeld(_ groupID: String) -> Bool { dropHeld { $0 == groupID } }
+
+    /// Forgets what was held for groups `gone` says are gone; true if anything was dropped.
+    mutating func dropHeld(where gone: (String) -> Bool) -> Bool {
+        let before = held.count
+        held.removeAll { gone($0.groupID) }
+        return held.count != before
+    }
+
     /// The summary for the next notification (excluding `groupID`, which that notification carries), then cleared.
     mutating func takeHeld(except groupID: String) -> [Held] {
         let out = held.filter { $0.groupID != groupID }
