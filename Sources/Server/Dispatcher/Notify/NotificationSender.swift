@@ -23,9 +23,18 @@ final class NotificationSender: Sendable {
     init(externalURL: String, logger: Logger) {
         self.externalURL = externalURL
         self.logger = logger
-        // The shared client lives as long as the process: nothing to shut down, whoever owns the sender.
-        client = HTTPClient.shared
+        client = Self.client
     }
+
+    /// One client for the process (never shut down, so no sender has to outlive its deliveries),
+    /// with room for many receivers' connections at once: a burst of new groups to one webhook
+    /// would otherwise queue behind AsyncHTTPClient's default of 8 connections per host.
+    static let client: HTTPClient = {
+        var c = HTTPClient.Configuration()
+        c.timeout.connect = .seconds(5)
+        c.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 32
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+    }()
 
     /// Sends the job to every integration of its receiver; true when all of them took it.
     func deliver(_ job: NotificationJob) async -> Bool {
