@@ -269,6 +269,36 @@ import Testing
         for i in 2..<times.count { #expect(times[i].timeIntervalSince(times[i - 2]) >= 2.9) }
     }
 
+    @Test func integrationsKeepTheirOwnNotificationLog() async throws {
+        let sink = try WebhookSink()
+        let failing = try WebhookSink()
+        failing.respond(with: 500)
+        defer { sink.stop(); failing.stop() }
+        let h = try await DispatcherHarness.start("""
+            route:
+              receiver: multi
+              group_by: [alertname]
+              group_wait: 100ms
+              group_interval: 1s
+            receivers:
+              - name: multi
+                webhook_configs:
+                  - {url: 'http://127.0.0.1:\(sink.port)/resolved'}
+                  - {url: 'http://127.0.0.1:\(sink.port)/firing-only', send_resolved: false}
+                  - {url: 'http://127.0.0.1:\(failing.port)/broken', timeout: 1s}
+            """)
+        defer { h.tm.stop() }
+        #expect(await h.post([["alertname": "Multi", "instance": "a"], ["alertname": "Multi", "instance": "b"]]) == 200)
+        #expect(await sink.wait { r in Set(r.map(\.path)) == ["/resolved", "/firing-only"] })
+        try await Task.sleep(for: .seconds(2.5))
+        #expect(sink.requests.filter { $0.path == "/resolved" }.count == 1, "a failing sibling integration does not make this one repeat")
+        #expect(await h.post([["alertname": "Multi", "instance": "b"]], endsAt: Date()) == 200)
+        #expect(await sink.wait { r in r.filter { $0.path == "/resolved" }.count == 2 }, "the resolution goes to the integration that wants it")
+        try await Task.sleep(for: .seconds(2.5))
+        #expect(sink.requests.filter { $0.path == "/firing-only" }.count == 1, "and not, as a repeat, to the one that does not")
+        #expect(failing.requests.count >= 2, "the failing one is retried")
+    }
+
     @Test func retriesAfterReceiverOutage() async throws {
         let sink = try WebhookSink(listenNow: false)
         let h = try await DispatcherHarness.start("""

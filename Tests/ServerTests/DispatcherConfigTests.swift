@@ -97,6 +97,10 @@ import TSDB
         ("route: {receiver: y}\nreceivers: [{name: y, rotation: {members: [z], every: 1w, start: '2026-01-01T00:00'}}]\n", "undefined receiver \"z\""),
         ("route: {receiver: y}\nreceivers: [{name: y, slack_configs: [{api_url: 'http://x', title: '{{ .Nope'}]}]\n", "title"),
         ("route: {receiver: y}\nreceivers: [{name: y, email_configs: [{to: a@b}]}]\n", "from: no global SMTP from"),
+        ("route: {receiver: y, repeat_interval: 20y}\nreceivers: [{name: y}]\n", "too long"),
+        ("route: {receiver: y}\nreceivers: [{name: y}, {name: r, rotation: {members: [y], every: 1d, start: '2026-01-01T00:00'}, rate_limit: {max: 1, interval: 1m}}]\n",
+         "rate_limit on its members"),
+        ("route: {receiver: y}\nreceivers: [{name: y}]\ntime_intervals: [{name: t, time_intervals: [{days_of_month: ['-3:5']}]}]\n", "days_of_month"),
         ("route: {receiver: y}\nreceivers: [{name: y, email_configs: [{to: a@b, from: c@d}]}]\n", "smarthost: no global SMTP smarthost"),
     ])
     func rejectsInvalidConfigurationNamingTheKey(_ yaml: String, _ expected: String) {
@@ -106,6 +110,20 @@ import TSDB
         } catch {
             #expect("\(error)".contains(expected), "\(error)")
         }
+    }
+
+    @Test func childrenOfIdenticalSiblingsGetDistinctIDs() throws {
+        let (c, _) = try Self.parse("""
+            route:
+              receiver: a
+              routes:
+                - {receiver: a, continue: true, routes: [{matchers: [severity="critical"], receiver: a}]}
+                - {receiver: b, routes: [{matchers: [severity="critical"], receiver: b}]}
+            receivers: [{name: a}, {name: b}]
+            """)
+        let ids = c.route.routes.map { $0.routes[0].id }
+        #expect(ids[0] != ids[1], "\(ids)")
+        #expect(c.route.routes[0].routes[0].key == c.route.routes[1].routes[0].key, "keys stay Alertmanager's")
     }
 
     @Test func parsesMatchersInAlertmanagerSyntax() throws {
@@ -127,7 +145,10 @@ import TSDB
         // Saturday night is outside monday:friday.
         #expect(!nights.contains(Self.ms("2026-11-28T03:30:00Z")))
         var lastDay = TimeIntervalSpec()
-        lastDay.daysOfMonth = [-1...(-1)]
+        lastDay.daysOfMonth = [(-1, -1)]
+        var whole = TimeIntervalSpec()
+        whole.daysOfMonth = [(1, -1)]
+        #expect(whole.contains(Self.ms("2026-02-01T12:00:00Z")) && whole.contains(Self.ms("2026-02-15T12:00:00Z")))
         #expect(lastDay.contains(Self.ms("2026-02-28T12:00:00Z")) && !lastDay.contains(Self.ms("2026-02-27T12:00:00Z")))
     }
 

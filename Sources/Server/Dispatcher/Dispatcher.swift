@@ -83,6 +83,8 @@ actor Dispatcher {
     let logger: Logger
     private let clock: @Sendable () -> Int64
     private var pendingJournal: [DispatcherJournal.Record] = []
+    /// Escalation states without a group, and since when (for their garbage collection).
+    private var orphanedEscalations: [String: Int64] = [:]
     private var journalFlush: Task<Void, Never>?
     private var loop: Task<Void, Never>?
     private var sleeper: Task<Void, Never>?
@@ -129,7 +131,9 @@ actor Dispatcher {
         groupByShortID = [:]
         limiters = limiters.filter { name, l in c.receiver(name)?.rateLimit == l.limit }
         let now = clock()
-        for a in alerts.values where !a.isResolved(at: now) { route(a, now: now) }
+        // Resolved alerts too: their resolution may not have been notified yet.
+        for a in alerts.values { route(a, now: now) }
+        alertsVersion &+= 1
         wake()
     }
 
@@ -222,8 +226,8 @@ actor Dispatcher {
             if let due = escalationDue(id, st), due < next { next = due }
         }
         for l in limiters.values where !l.held.isEmpty {
-            let t = l.nextSlot(now: now) ?? now
-            if t < next { next = t }
+            // A limit with room already released its groups in the last tick; only a future slot is an event.
+            if let t = l.nextSlot(now: now), t < next { next = t }
         }
         return next
     }
@@ -233,7 +237,10 @@ actor Dispatcher {
         // Rate limits with room again: retry the groups they held back.
         for (name, var l) in limiters where !l.held.isEmpty {
             // Held groups that are gone have nothing left to send.
-            if l.dropHeld(where: { groups[$0] == nil }) { limiters[name] = l }
+            if l.dropHeld(where: { gid in
+                guard let g = groups[gid] else { return true }
+                return isMuted(g.route, now: now) || !targets(of: g).contains { concreteReceiver($0, now: now) == name }
+            }) { limiters[name] = l }
             if l.nextSlot(now: now) == nil { for h in l.held { groups[h.groupID]?.nextFlush = now } }
         }
         let due = groups.values.filter { $0.nextFlush <= now }.sorted { $0.nextFlush < $1.nextFlush }
@@ -329,6 +336,12 @@ actor Dispatcher {
         if !pending && !v.resolved.isEmpty { dropResolved(id, v.resolved, notifiedAt: now, now: now) }
     }
 
+    /// The receivers (as routes and escalation steps name them) a group notifies.
+    private func targets(of g: Group) -> [String] {
+        guard g.route.escalationPolicy.flatMap({ config.escalationPolicies[$0] }) != nil else { return [g.route.receiver] }
+        return escalations[g.id]?.notified ?? []
+    }
+
     /// Removes resolved alerts (unchanged since `notifiedAt`) from a group; an emptied group goes,
     /// with its escalation state.
     private func dropResolved(_ id: String, _ resolved: [UInt64], notifiedAt: Int64, now: Int64) {
@@ -351,8 +364,8 @@ actor Dispatcher {
               let p = g.route.escalationPolicy.flatMap({ config.escalationPolicies[$0] }) else { return }
         let v = visible(&g, now: now)
         groups[id] = g
-        guard !v.firing.isEmpty else {
-            // Everything resolved or muted: wait a step's delay again rather than spin.
+        guard !v.firing.isEmpty, !isMuted(g.route, now: now) else {
+            // Everything resolved, silenced or in a mute window: wait a step's delay again rather than spin.
             st.stepAt = now
             escalations[id] = st
             return
@@ -392,19 +405,26 @@ actor Dispatcher {
     private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalationStep: Int?) -> Bool {
         let name = concreteReceiver(routeReceiver, now: now)
         guard let rc = config.receiver(name) else { return false }
-        let key = NotificationLog.key(group: g.id, receiver: name)
-        guard !inFlight.contains(key) else { return true }
-        let sendResolved = rc.integrationCount == 0 || rc.webhooks.contains(where: \.sendResolved)
-            || rc.slacks.contains(where: \.sendResolved) || rc.emails.contains(where: \.sendResolved)
-        if escalationStep == nil {
-            guard NotificationLog.needsUpdate(nlog.entries[key], firing: v.firing, resolved: v.resolved, sendResolved: sendResolved,
-                                              repeatIntervalMs: g.route.repeatIntervalMs, now: now) else {
-                // Nothing to send: nothing to hold back either.
-                if var l = limiters[name], l.dropHeld(g.id) { limiters[name] = l }
-                return false
+        // Everything silenced or inhibited: nothing to say, and the log keeps what was last said.
+        guard !v.alerts.isEmpty else { return false }
+        // Integrations needing the update, each with its own log entry (Alertmanager's nflog).
+        var needed: [IntegrationRef] = []
+        var busy = false
+        let refs: [IntegrationRef?] = rc.integrationCount == 0 ? [nil] : rc.integrations.map { $0 }
+        for ref in refs {
+            let key = Self.logKey(g.id, name, ref)
+            if inFlight.contains(key) { busy = true; continue }
+            let sendResolved = ref.map(rc.sendResolved) ?? true
+            if escalationStep != nil ? !v.firing.isEmpty
+                : NotificationLog.needsUpdate(nlog.entries[key], firing: v.firing, resolved: v.resolved, sendResolved: sendResolved,
+                                              repeatIntervalMs: g.route.repeatIntervalMs, now: now) {
+                if let ref { needed.append(ref) } else { needed.append(IntegrationRef(kind: .webhook, index: -1)) }
             }
-        } else if v.firing.isEmpty {
-            return false
+        }
+        guard !needed.isEmpty else {
+            // Nothing to send: nothing to hold back either.
+            if !busy, var l = limiters[name], l.dropHeld(g.id) { limiters[name] = l }
+            return busy
         }
         var held: [ReceiverRateLimiter.Held] = []
         if let limit = rc.rateLimit {
@@ -418,27 +438,34 @@ actor Dispatcher {
             held = l.takeHeld(except: g.id)
             limiters[name] = l
         }
+        let integrations = needed.filter { $0.index >= 0 }
         let job = NotificationJob(groupID: g.id, groupKey: g.key, shortID: g.shortID, groupLabels: g.labels, routeReceiver: routeReceiver,
-                                  receiver: rc, alerts: v.alerts, firing: v.firing, resolved: v.resolved, heldBack: held,
-                                  dueAt: dueAt, now: now, retryForMs: max(10_000, min(g.route.groupIntervalMs, 300_000)),
+                                  receiver: rc, integrations: integrations, alerts: v.alerts, firing: v.firing, resolved: v.resolved,
+                                  heldBack: held, dueAt: dueAt, now: now, retryForMs: max(10_000, min(g.route.groupIntervalMs, 300_000)),
                                   escalationStep: escalationStep)
-        inFlight.insert(key)
-        if rc.integrationCount == 0 {
-            delivered(job, key: key, ok: true)
+        if integrations.isEmpty {
+            // A receiver without integrations: "delivered" at once, so the log and the timing still hold.
+            delivered(job, ok: [])
             return false
         }
+        for ref in integrations { inFlight.insert(Self.logKey(g.id, name, ref)) }
         let sender = self.sender
         // Above the request handlers' priority: under a burst of posted alerts, deliveries would
         // otherwise queue behind JSON decoding for the cooperative threads (p99 halves with it).
         Task(priority: .high) {
             let ok = await sender.deliver(job)
-            await self.delivered(job, key: key, ok: ok)
+            await self.delivered(job, ok: ok)
         }
         return true
     }
 
-    private func delivered(_ job: NotificationJob, key: String, ok: Bool) {
-        inFlight.remove(key)
+    /// The notification-log key of a group, receiver and integration (none: a receiver without integrations).
+    static func logKey(_ group: String, _ receiver: String, _ ref: IntegrationRef?) -> String {
+        let base = NotificationLog.key(group: group, receiver: receiver)
+        return ref.map { base + "|" + $0.name } ?? base
+    }
+
+    private func delivered(_ job: NotificationJob, ok: Set<IntegrationRef>) {
         let now = clock()
         let seconds = Double(max(0, now - job.dueAt)) / 1000
         stats.withLock { s in
@@ -446,7 +473,17 @@ actor Dispatcher {
             s.latencySum += seconds
             for (i, b) in Self.latencyBounds.enumerated() where seconds <= b { s.latencyBuckets[i] += 1 }
         }
-        guard ok else {
+        let e = NotificationLog.Entry(firing: job.firing, resolved: job.resolved, at: job.now)
+        let refs: [IntegrationRef?] = job.integrations.isEmpty ? [nil] : job.integrations.map { $0 }
+        var allOK = true
+        for ref in refs {
+            let key = Self.logKey(job.groupID, job.receiver.name, ref)
+            inFlight.remove(key)
+            if let ref, !ok.contains(ref) { allOK = false; continue }
+            nlog.set(key, e)
+            journalSoon(.nlog(key: key, entry: e))
+        }
+        guard allOK else {
             // Held-back summaries ride on the next attempt instead of vanishing.
             if !job.heldBack.isEmpty, var l = limiters[job.receiver.name] {
                 for h in job.heldBack { l.hold(h) }
@@ -454,9 +491,6 @@ actor Dispatcher {
             }
             return
         }
-        let e = NotificationLog.Entry(firing: job.firing, resolved: job.resolved, at: job.now)
-        nlog.set(key, e)
-        journalSoon(.nlog(key: key, entry: e))
         dropResolved(job.groupID, job.resolved, notifiedAt: job.now, now: now)
     }
 
@@ -500,6 +534,17 @@ actor Dispatcher {
             }
         }
         stats.withLock { $0.silencesActive = counts.0; $0.silencesPending = counts.1; $0.silencesExpired = counts.2 }
+        // Escalation states whose group did not come back (the alert resolved while Tidemark was
+        // down): forgotten once senders would have re-sent a firing alert.
+        for id in escalations.keys where groups[id] == nil {
+            let since = orphanedEscalations[id] ?? now
+            orphanedEscalations[id] = since
+            if now - since > config.resolveTimeoutMs + 300_000 {
+                clearEscalation(id)
+                orphanedEscalations[id] = nil
+            }
+        }
+        for id in orphanedEscalations.keys where groups[id] != nil || escalations[id] == nil { orphanedEscalations[id] = nil }
         if changed || journal.appendedSinceCompaction > 20_000 { compact() }
     }
 
@@ -675,7 +720,14 @@ actor Dispatcher {
 
     var resolveTimeoutMs: Int64 { config.resolveTimeoutMs }
     /// What was last sent to `receiver` for the group with ID `group`.
-    func lastNotification(group: String, receiver: String) -> NotificationLog.Entry? { nlog[group, receiver] }
+    func lastNotification(group: String, receiver: String) -> NotificationLog.Entry? {
+        if let e = nlog[group, receiver] { return e }
+        let prefix = NotificationLog.key(group: group, receiver: receiver) + "|"
+        return nlog.entries.filter { $0.key.hasPrefix(prefix) }.map(\.value).max { $0.at < $1.at }
+    }
+
+    /// Writes the notification log's pending group commit now (tests, shutdown).
+    func syncJournal() { journalFlush?.cancel(); flushJournal() }
     var receiverNames: [String] { config.receivers.map(\.name) }
     /// Aggregation groups held (resolved-only ones included).
     var groupCount: Int { groups.count }

@@ -56,6 +56,31 @@ struct ReceiverConfig: Sendable {
     var rateLimit: RateLimit?
 
     var integrationCount: Int { webhooks.count + slacks.count + emails.count }
+
+    /// Every integration, in file order by kind.
+    var integrations: [IntegrationRef] {
+        webhooks.indices.map { IntegrationRef(kind: .webhook, index: $0) } + slacks.indices.map { IntegrationRef(kind: .slack, index: $0) }
+            + emails.indices.map { IntegrationRef(kind: .email, index: $0) }
+    }
+
+    /// Whether the integration wants resolved alerts.
+    func sendResolved(_ ref: IntegrationRef) -> Bool {
+        switch ref.kind {
+        case .webhook: return webhooks[ref.index].sendResolved
+        case .slack: return slacks[ref.index].sendResolved
+        case .email: return emails[ref.index].sendResolved
+        }
+    }
+}
+
+/// One integration of a receiver, e.g. its second `webhook_configs` entry. The notification log
+/// is kept per integration, as Alertmanager's is: one failing or not wanting resolved alerts does
+/// not make the others send again.
+struct IntegrationRef: Hashable, Sendable {
+    enum Kind: String, Sendable { case webhook, slack, email }
+    var kind: Kind
+    var index: Int
+    var name: String { "\(kind.rawValue)[\(index)]" }
 }
 
 /// `webhook_configs`: Alertmanager's webhook JSON (version 4) POSTed to `url`.

@@ -63,7 +63,7 @@ enum DispatcherConfigLoader {
             try rejectUnknown(g, known: Set(["resolve_timeout", "smtp_from", "smtp_hello", "smtp_smarthost", "smtp_auth_username",
                                          "smtp_auth_password", "smtp_auth_password_file", "smtp_auth_identity", "smtp_require_tls",
                                          "slack_api_url", "slack_api_url_file", "http_config"]).union(unsupportedGlobalKeys))
-            if let r = try g.duration("resolve_timeout") {
+            if let r = try duration(g, "resolve_timeout") {
                 guard r > 0 else { throw g.error("resolve_timeout", "must be positive") }
                 resolveTimeout = r
             }
@@ -135,13 +135,18 @@ enum DispatcherConfigLoader {
                 try rejectUnknown(s, known: ["receiver", "delay"])
                 guard let rn = try s.string("receiver") else { throw s.error("receiver", "missing receiver") }
                 guard names.contains(rn) else { throw s.error("receiver", "undefined receiver \"\(rn)\"") }
-                steps.append(.init(receiver: rn, delayMs: try s.duration("delay") ?? 0))
+                steps.append(.init(receiver: rn, delayMs: try duration(s, "delay") ?? 0))
             }
             guard !steps.isEmpty else { throw p.error("steps", "an escalation policy needs at least one step") }
             let repeats = try p.bool("repeat") ?? false
             for (i, s) in steps.enumerated() where s.delayMs <= 0 && (i < steps.count - 1 || repeats) {
                 throw ConfigError(path: "\(p.path).steps[\(i)].delay", line: nil,
                                   message: "must be positive: it is how long the step waits for an acknowledgement before the next one")
+            }
+            for st in steps {
+                if let rc = receivers.first(where: { $0.name == st.receiver }), rc.integrationCount == 0, rc.rotation == nil {
+                    warnings.append("escalation_policies.\(name): step receiver \"\(st.receiver)\" has no integrations: that step notifies nobody")
+                }
             }
             policies[name] = EscalationPolicy(name: name, steps: steps, repeats: repeats)
         }
@@ -171,6 +176,17 @@ enum DispatcherConfigLoader {
         config.receivers = receivers
         config.escalationPolicies = policies
         return (config, warnings)
+    }
+
+    /// Longest duration accepted anywhere (ten years): far beyond any sensible setting, and far
+    /// from the Int64 milliseconds where time arithmetic would overflow.
+    static let maxDurationMs: Int64 = 10 * 365 * 86_400_000
+
+    /// A duration under `key`, at most ten years.
+    static func duration(_ m: YAMLMapReader, _ key: String) throws(ConfigError) -> Int64? {
+        guard let v = try m.duration(key) else { return nil }
+        guard v <= maxDurationMs else { throw m.error(key, "duration too long (at most 10 years)") }
+        return v
     }
 
     /// `key`, or the contents of the file `key_file` names.
@@ -227,12 +243,12 @@ enum DispatcherConfigLoader {
             for l in gb where l != "..." && !LabelValidation.isValidLabelName(l) { throw m.error("group_by", "invalid label name \"\(l)\"") }
             r.groupBy = r.groupByAll ? [] : Array(Set(gb)).sorted()
         }
-        if let v = try m.duration("group_wait") { r.groupWaitMs = v }
-        if let v = try m.duration("group_interval") {
+        if let v = try duration(m, "group_wait") { r.groupWaitMs = v }
+        if let v = try duration(m, "group_interval") {
             guard v > 0 else { throw m.error("group_interval", "group_interval cannot be zero") }
             r.groupIntervalMs = v
         }
-        if let v = try m.duration("repeat_interval") {
+        if let v = try duration(m, "repeat_interval") {
             guard v > 0 else { throw m.error("repeat_interval", "repeat_interval cannot be zero") }
             r.repeatIntervalMs = v
         }
@@ -244,8 +260,10 @@ enum DispatcherConfigLoader {
             r.escalationPolicy = p
         }
         if let parent {
+            // The key is Alertmanager's (parent key and matchers); the ID also carries each
+            // ancestor's position, so identical siblings' children stay apart.
             r.key = parent.key + "/" + AlertMatchers.string(r.matchers)
-            r.id = r.key + "/\(index)"
+            r.id = parent.id + "/" + AlertMatchers.string(r.matchers) + "/\(index)"
         }
         for (i, child) in try m.mapList("routes").enumerated() {
             r.routes.append(try route(child, parent: r, index: i, names: names, timeIntervals: timeIntervals, policies: policies, warnings: &warnings))
@@ -280,7 +298,7 @@ enum DispatcherConfigLoader {
             c.sendResolved = try w.bool("send_resolved") ?? true
             c.maxAlerts = try w.int("max_alerts") ?? 0
             if let h = try w.map("http_config") { c.auth = try httpAuth(h, baseDirectory) } else { c.auth = globals.auth }
-            if let t = try w.duration("timeout"), t > 0 { c.timeoutMs = t }
+            if let t = try duration(w, "timeout"), t > 0 { c.timeoutMs = t }
             rec.webhooks.append(c)
         }
         for s in try r.mapList("slack_configs") {
@@ -352,7 +370,7 @@ enum DispatcherConfigLoader {
             guard let members = try rot.stringList("members"), !members.isEmpty else { throw rot.error("members", "a rotation needs at least one member") }
             let zone = try rot.string("time_zone") ?? "UTC"
             guard let tz = TimeZone(identifier: zone) else { throw rot.error("time_zone", "unknown time zone \"\(zone)\"") }
-            guard let every = try rot.duration("every"), every > 0 else { throw rot.error("every", "a positive shift length is required, e.g. 1w") }
+            guard let every = try duration(rot, "every"), every > 0 else { throw rot.error("every", "a positive shift length is required, e.g. 1w") }
             guard let startText = try rot.string("start") else { throw rot.error("start", "the first hand-over time is required, e.g. 2026-11-23T09:00") }
             guard let start = localTime(startText, tz) else {
                 throw rot.error("start", "invalid time \"\(startText)\": expected YYYY-MM-DDTHH:MM[:SS] (in time_zone) or RFC 3339")
@@ -363,7 +381,8 @@ enum DispatcherConfigLoader {
         if let rl = try r.map("rate_limit") {
             try rejectUnknown(rl, known: ["max", "interval"])
             guard let max = try rl.int("max"), max > 0 else { throw rl.error("max", "a positive number of notifications is required") }
-            guard let interval = try rl.duration("interval"), interval > 0 else { throw rl.error("interval", "a positive interval is required, e.g. 1m") }
+            guard let interval = try duration(rl, "interval"), interval > 0 else { throw rl.error("interval", "a positive interval is required, e.g. 1m") }
+            guard rec.rotation == nil else { throw rl.error("max", "a rotation has no rate limit of its own: set rate_limit on its members") }
             rec.rateLimit = RateLimit(max: max, intervalMs: interval)
         }
         return rec

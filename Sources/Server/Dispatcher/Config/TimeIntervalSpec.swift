@@ -8,8 +8,9 @@ struct TimeIntervalSpec: Sendable {
     var times: [Range<Int>] = []
     /// 0 = Sunday … 6 = Saturday.
     var weekdays: [ClosedRange<Int>] = []
-    /// 1…31, or negative counting from the month's end (-1 = last day).
-    var daysOfMonth: [ClosedRange<Int>] = []
+    /// Day ranges as written: 1…31, or negative counting from the month's end (-1 = last day);
+    /// `1:-1` is the whole month. Resolved against each month's length when checked.
+    var daysOfMonth: [(begin: Int, end: Int)] = []
     var months: [ClosedRange<Int>] = []
     var years: [ClosedRange<Int>] = []
     var location = "UTC"
@@ -28,8 +29,7 @@ struct TimeIntervalSpec: Sendable {
         if !daysOfMonth.isEmpty {
             let monthLength = cal.range(of: .day, in: .month, for: date)?.count ?? 31
             func absolute(_ d: Int) -> Int { d < 0 ? monthLength + 1 + d : d }
-            guard daysOfMonth.contains(where: { (absolute($0.lowerBound)...max(absolute($0.lowerBound), absolute($0.upperBound))).contains(day) })
-            else { return false }
+            guard daysOfMonth.contains(where: { absolute($0.begin) <= day && day <= absolute($0.end) }) else { return false }
         }
         if !months.isEmpty, !months.contains(where: { $0.contains(month) }) { return false }
         if !years.isEmpty, !years.contains(where: { $0.contains(year) }) { return false }
@@ -55,9 +55,17 @@ struct TimeIntervalSpec: Sendable {
             spec.times.append(a..<b)
         }
         spec.weekdays = try ranges(m, "weekdays") { weekdayNames.firstIndex(of: $0.lowercased()) }
-        spec.daysOfMonth = try ranges(m, "days_of_month") { s in
-            guard let d = Int(s), d != 0, (-31...31).contains(d) else { return nil }
-            return d
+        for item in try m.stringList("days_of_month") ?? [] {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), let b = parts[0], let e = parts.count == 2 ? parts[1] : parts[0],
+                  b != 0, e != 0, (-31...31).contains(b), (-31...31).contains(e) else {
+                throw m.error("days_of_month", "invalid range \"\(item)\": days are 1 to 31, or -1 to -31 from the month's end")
+            }
+            // As Alertmanager: a negative start needs a negative end; same signs must be in order.
+            guard !(b < 0 && e > 0), (b < 0) != (e < 0) || b <= e else {
+                throw m.error("days_of_month", "invalid range \"\(item)\": start after end")
+            }
+            spec.daysOfMonth.append((b, e))
         }
         spec.months = try ranges(m, "months") { s in
             if let i = monthNames.firstIndex(of: s.lowercased()) { return i + 1 }

@@ -53,7 +53,8 @@ struct NotificationData {
                 .init(name: "Labels", goType: "template.KV", value: .stringMap(Self.dict(a.labels))),
                 .init(name: "Annotations", goType: "template.KV", value: .stringMap(Self.dict(a.annotations))),
                 .init(name: "StartsAt", goType: "time.Time", value: time(a.startsAt)),
-                .init(name: "EndsAt", goType: "time.Time", value: time(a.isResolved(at: now) ? a.endsAt : 0)),
+                // A firing alert has Go's zero time, so `.EndsAt.IsZero` holds as in Alertmanager.
+                .init(name: "EndsAt", goType: "time.Time", value: a.isResolved(at: now) ? time(a.endsAt) : .time(TemplateTime(seconds: -62_135_596_800))),
                 .init(name: "GeneratorURL", goType: "string", value: .string(a.generatorURL)),
                 .init(name: "Fingerprint", goType: "string", value: .string(AlertFingerprint.hex(a.fingerprint))),
             ]))

@@ -12,6 +12,8 @@ struct NotificationJob: Sendable {
     var routeReceiver: String
     /// The concrete receiver notified (a rotation resolves to its current member).
     var receiver: ReceiverConfig
+    /// The receiver's integrations that need this notification.
+    var integrations: [IntegrationRef]
     /// Unsilenced, uninhibited alerts of the group, firing and resolved, in fingerprint order.
     var alerts: [DispatchAlert]
     var firing: [UInt64]

@@ -36,56 +36,57 @@ final class NotificationSender: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }()
 
-    /// Sends the job to every integration of its receiver; true when all of them took it.
-    func deliver(_ job: NotificationJob) async -> Bool {
+    /// Sends the job to each of its integrations; the ones that took it.
+    func deliver(_ job: NotificationJob) async -> Set<IntegrationRef> {
+        await withTaskGroup(of: (IntegrationRef, Bool).self) { group in
+            for ref in job.integrations {
+                group.addTask { (ref, await self.deliver(job, to: ref)) }
+            }
+            var ok: Set<IntegrationRef> = []
+            for await (ref, delivered) in group where delivered { ok.insert(ref) }
+            return ok
+        }
+    }
+
+    private func deliver(_ job: NotificationJob, to ref: IntegrationRef) async -> Bool {
         let r = job.receiver
-        return await withTaskGroup(of: Bool.self) { group in
-            for w in r.webhooks {
-                group.addTask {
-                    guard let data = self.data(job, sendResolved: w.sendResolved) else { return true }
-                    var d = data
-                    var truncated = 0
-                    if w.maxAlerts > 0 && d.alerts.count > w.maxAlerts {
-                        truncated = d.alerts.count - w.maxAlerts
-                        d.alerts = Array(d.alerts.prefix(w.maxAlerts))
-                    }
-                    let body = WebhookPayload.encode(job, data: d, truncated: truncated)
-                    return await self.retrying("webhook", job) { try await self.post(body, to: w.url, auth: w.auth, timeoutMs: w.timeoutMs) }
-                }
+        switch ref.kind {
+        case .webhook:
+            let w = r.webhooks[ref.index]
+            guard var d = data(job, sendResolved: w.sendResolved) else { return true }
+            var truncated = 0
+            if w.maxAlerts > 0 && d.alerts.count > w.maxAlerts {
+                truncated = d.alerts.count - w.maxAlerts
+                d.alerts = Array(d.alerts.prefix(w.maxAlerts))
             }
-            for s in r.slacks {
-                group.addTask {
-                    guard let data = self.data(job, sendResolved: s.sendResolved) else { return true }
-                    let body: [UInt8]
-                    do { body = try SlackPayload.encode(s, data: data) } catch {
-                        self.logger.error("slack template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
-                        self.count("slack", job, ok: false)
-                        return false
-                    }
-                    return await self.retrying("slack", job) { try await self.post(body, to: s.apiURL, auth: s.auth, timeoutMs: 10_000) }
-                }
+            let body = WebhookPayload.encode(job, data: d, truncated: truncated)
+            return await retrying("webhook", job) { try await self.post(body, to: w.url, auth: w.auth, timeoutMs: w.timeoutMs) }
+        case .slack:
+            let s = r.slacks[ref.index]
+            guard let data = data(job, sendResolved: s.sendResolved) else { return true }
+            let body: [UInt8]
+            do { body = try SlackPayload.encode(s, data: data) } catch {
+                logger.error("slack template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
+                count("slack", job, ok: false)
+                return false
             }
-            for e in r.emails {
-                group.addTask {
-                    guard let data = self.data(job, sendResolved: e.sendResolved) else { return true }
-                    let message: EmailMessage
-                    do { message = try EmailMessage.build(e, data: data) } catch {
-                        self.logger.error("email template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
-                        self.count("email", job, ok: false)
-                        return false
-                    }
-                    let parts = e.smarthost.split(separator: ":")
-                    let smtp = SMTPClient(host: String(parts.first ?? ""), port: Int(parts.last ?? "") ?? 25, hello: e.hello,
-                                          requireTLS: e.requireTLS, insecureSkipVerify: e.insecureSkipVerify,
-                                          username: e.authUsername, password: e.authPassword, identity: e.authIdentity)
-                    return await self.retrying("email", job) {
-                        try await smtp.send(from: message.envelopeFrom, to: message.recipients, message: message.text, timeout: .seconds(30))
-                    }
-                }
+            return await retrying("slack", job) { try await self.post(body, to: s.apiURL, auth: s.auth, timeoutMs: 10_000) }
+        case .email:
+            let e = r.emails[ref.index]
+            guard let data = data(job, sendResolved: e.sendResolved) else { return true }
+            let message: EmailMessage
+            do { message = try EmailMessage.build(e, data: data) } catch {
+                logger.error("email template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
+                count("email", job, ok: false)
+                return false
             }
-            var all = true
-            for await ok in group where !ok { all = false }
-            return all
+            let parts = e.smarthost.split(separator: ":")
+            let smtp = SMTPClient(host: String(parts.first ?? ""), port: Int(parts.last ?? "") ?? 25, hello: e.hello,
+                                  requireTLS: e.requireTLS, insecureSkipVerify: e.insecureSkipVerify,
+                                  username: e.authUsername, password: e.authPassword, identity: e.authIdentity)
+            return await retrying("email", job) {
+                try await smtp.send(from: message.envelopeFrom, to: message.recipients, message: message.text, timeout: .seconds(30))
+            }
         }
     }
 

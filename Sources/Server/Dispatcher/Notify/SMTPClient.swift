@@ -61,18 +61,24 @@ struct SMTPClient {
             guard greeting.code == 220 else { throw Failure(description: "\(host):\(port) greeted with \(greeting.code) \(greeting.text)") }
             var ehlo = try await command("EHLO \(hello)", expect: [250])
             var secure = implicitTLS
-            if !secure {
-                if ehlo.extensions.contains("STARTTLS") {
-                    _ = try await command("STARTTLS", expect: [220])
-                    let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
-                    try await channel.channel.pipeline.addHandler(handler, position: .first).get()
-                    secure = true
-                    ehlo = try await command("EHLO \(hello)", expect: [250])
-                } else if requireTLS {
+            // As Alertmanager: STARTTLS when TLS is required (and then it must be offered).
+            if !secure && requireTLS {
+                guard ehlo.extensions.contains("STARTTLS") else {
                     throw Failure(description: "'require_tls' is true (default) but \"\(host):\(port)\" does not advertise the STARTTLS extension")
                 }
+                _ = try await command("STARTTLS", expect: [220])
+                // Anything the server sent after its 220 was not protected: refuse it (STARTTLS injection).
+                guard !replies.hasBuffered else { throw Failure(description: "\(host):\(port) sent data before the TLS handshake") }
+                let handler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
+                try await channel.channel.pipeline.addHandler(handler, position: .first).get()
+                secure = true
+                ehlo = try await command("EHLO \(hello)", expect: [250])
             }
-            if let username, !username.isEmpty {
+            // Credentials only over TLS or to this machine; a server without AUTH is used without it.
+            if let username, !username.isEmpty, !ehlo.authMechanisms.isEmpty {
+                guard secure || ["localhost", "127.0.0.1", "::1"].contains(host) else {
+                    throw Failure(description: "refusing to send SMTP credentials to \(host):\(port) without TLS (set require_tls: true)")
+                }
                 let mechanisms = ehlo.authMechanisms
                 let pass = password ?? ""
                 if mechanisms.contains("PLAIN") {
@@ -86,7 +92,6 @@ struct SMTPClient {
                     throw Failure(description: "\(host):\(port) offers no supported AUTH mechanism (PLAIN, LOGIN) for auth_username")
                 }
             }
-            _ = secure
             _ = try await command("MAIL FROM:<\(from)>", expect: [250])
             for r in recipients { _ = try await command("RCPT TO:<\(r)>", expect: [250, 251]) }
             _ = try await command("DATA", expect: [354])
@@ -133,6 +138,9 @@ struct SMTPReplyReader {
 
     private var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private var pending: [UInt8] = []
+
+    /// Whether bytes beyond the last reply were received.
+    var hasBuffered: Bool { !pending.isEmpty }
 
     init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) { self.iterator = iterator }
 
