@@ -60,7 +60,6 @@ actor Dispatcher {
         var latencyBuckets = [Int](repeating: 0, count: Dispatcher.latencyBounds.count)
         var latencyCount = 0
         var latencySum = 0.0
-        var notificationsSkippedRateLimit = 0
     }
 
     static let latencyBounds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
@@ -330,7 +329,7 @@ actor Dispatcher {
         }
         var pending = false
         for t in targets {
-            if notify(g, routeReceiver: t, v, now: now, dueAt: dueAt, escalationStep: nil) { pending = true }
+            if notify(g, routeReceiver: t, v, now: now, dueAt: dueAt) { pending = true }
         }
         // As Alertmanager: once nothing is left to deliver, resolved alerts leave the group.
         if !pending && !v.resolved.isEmpty { dropResolved(id, v.resolved, notifiedAt: now, now: now) }
@@ -381,7 +380,7 @@ actor Dispatcher {
         if !st.notified.contains(receiver) { st.notified.append(receiver) }
         setEscalation(id, st)
         logger.info("escalating unacknowledged alert group", metadata: ["group": "\(g.key)", "step": "\(next)", "receiver": "\(receiver)"])
-        notify(g, routeReceiver: receiver, v, now: now, dueAt: now, escalationStep: next)
+        notify(g, routeReceiver: receiver, v, now: now, dueAt: now, escalating: true)
     }
 
     private func setEscalation(_ id: String, _ st: EscalationState?) {
@@ -402,26 +401,29 @@ actor Dispatcher {
     /// Sends the group's state to a receiver if it needs it; true when a delivery is pending
     /// (started, in flight, or held back by a rate limit).
     @discardableResult
-    private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalationStep: Int?) -> Bool {
+    /// `escalating`: an escalation step, which notifies a firing group even when nothing changed.
+    private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalating: Bool = false) -> Bool {
         let name = concreteReceiver(routeReceiver, now: now)
         guard let rc = config.receiver(name) else { return false }
         // Everything silenced or inhibited: nothing to say, and the log keeps what was last said.
         guard !v.alerts.isEmpty else { return false }
         // Integrations needing the update, each with its own log entry (Alertmanager's nflog).
         var needed: [IntegrationRef] = []
+        var anyNeeded = false
         var busy = false
         let refs: [IntegrationRef?] = rc.integrationCount == 0 ? [nil] : rc.integrations.map { $0 }
         for ref in refs {
             let key = Self.logKey(g.id, name, ref)
             if inFlight.contains(key) { busy = true; continue }
             let sendResolved = ref.map(rc.sendResolved) ?? true
-            if escalationStep != nil ? !v.firing.isEmpty
+            if escalating ? !v.firing.isEmpty
                 : NotificationLog.needsUpdate(nlog.entries[key], firing: v.firing, resolved: v.resolved, sendResolved: sendResolved,
                                               repeatIntervalMs: g.route.repeatIntervalMs, now: now) {
-                if let ref { needed.append(ref) } else { needed.append(IntegrationRef(kind: .webhook, index: -1)) }
+                anyNeeded = true
+                if let ref { needed.append(ref) }
             }
         }
-        guard !needed.isEmpty else {
+        guard anyNeeded else {
             // Nothing to send: nothing to hold back either.
             if !busy, var l = limiters[name], l.dropHeld(g.id) { limiters[name] = l }
             return busy
@@ -430,7 +432,7 @@ actor Dispatcher {
         if let limit = rc.rateLimit {
             var l = limiters[name] ?? ReceiverRateLimiter(limit: limit)
             guard l.admit(now: now) else {
-                l.hold(.init(groupID: g.id, groupLabels: g.labels, firing: v.firing.count, resolved: v.resolved.count, count: 1, since: now))
+                l.hold(.init(groupID: g.id, groupLabels: g.labels, firing: v.firing.count, resolved: v.resolved.count, count: 1))
                 limiters[name] = l
                 stats.withLock { $0.heldBack[name, default: 0] += 1 }
                 return true
@@ -438,11 +440,10 @@ actor Dispatcher {
             held = l.takeHeld(except: g.id)
             limiters[name] = l
         }
-        let integrations = needed.filter { $0.index >= 0 }
-        let job = NotificationJob(groupID: g.id, groupKey: g.key, shortID: g.shortID, groupLabels: g.labels, routeReceiver: routeReceiver,
+        let integrations = needed
+        let job = NotificationJob(groupID: g.id, groupKey: g.key, groupLabels: g.labels, routeReceiver: routeReceiver,
                                   receiver: rc, integrations: integrations, alerts: v.alerts, firing: v.firing, resolved: v.resolved,
-                                  heldBack: held, dueAt: dueAt, now: now, retryForMs: max(10_000, min(g.route.groupIntervalMs, 300_000)),
-                                  escalationStep: escalationStep)
+                                  heldBack: held, dueAt: dueAt, now: now, retryForMs: max(10_000, min(g.route.groupIntervalMs, 300_000)))
         if integrations.isEmpty {
             // A receiver without integrations: "delivered" at once, so the log and the timing still hold.
             delivered(job, ok: [])
@@ -588,12 +589,15 @@ actor Dispatcher {
     }
 
     private func status(_ a: DispatchAlert, now: Int64) -> AlertStatus {
-        let receivers = Self.matchingRoutes(config.route, a.labels).map { r in
-            r.escalationPolicy.flatMap { config.escalationPolicies[$0]?.steps.first?.receiver } ?? r.receiver
-        }
+        let receivers = Self.matchingRoutes(config.route, a.labels).map(firstReceiver)
         var seen: Set<String> = []
         return AlertStatus(alert: a, silencedBy: silencedBy(a, now: now), inhibitedBy: inhibitedBy(a, now: now),
                            receivers: receivers.filter { seen.insert($0).inserted })
+    }
+
+    /// The receiver a route notifies first (its escalation policy's first step, if it has one).
+    private func firstReceiver(_ r: DispatchRoute) -> String {
+        r.escalationPolicy.flatMap { config.escalationPolicies[$0]?.steps.first?.receiver } ?? r.receiver
     }
 
     /// The aggregation groups and their unresolved alerts.
@@ -602,7 +606,7 @@ actor Dispatcher {
         return groups.values.sorted { $0.key < $1.key }.compactMap { g in
             let list = g.alerts.compactMap { alerts[$0] }.filter { !$0.isResolved(at: now) }.sorted { $0.fingerprint < $1.fingerprint }
             guard !list.isEmpty else { return nil }
-            let receiver = g.route.escalationPolicy.flatMap { config.escalationPolicies[$0]?.steps.first?.receiver } ?? g.route.receiver
+            let receiver = firstReceiver(g.route)
             return GroupStatus(shortID: g.shortID, key: g.key, labels: g.labels, receiver: receiver,
                                alerts: list.map { status($0, now: now) }, escalation: escalations[g.id], escalationPolicy: g.route.escalationPolicy)
         }
@@ -706,15 +710,13 @@ actor Dispatcher {
 
     static func stored(_ s: Silence) -> DispatcherJournal.StoredSilence {
         .init(id: s.id, matchers: s.matchers.map {
-            .init(name: $0.name, value: $0.value, isRegex: $0.kind == .regex || $0.kind == .notRegex,
-                  isEqual: $0.kind == .equal || $0.kind == .regex)
+            .init(name: $0.name, value: $0.value, isRegex: $0.kind.isRegex, isEqual: $0.kind.isEqual)
         }, startsAt: s.startsAt, endsAt: s.endsAt, updatedAt: s.updatedAt, createdBy: s.createdBy, comment: s.comment)
     }
 
     static func silence(from s: DispatcherJournal.StoredSilence) throws -> Silence {
         Silence(id: s.id, matchers: try s.matchers.map { m in
-            let kind: Matcher.Kind = m.isRegex ? (m.isEqual ? .regex : .notRegex) : (m.isEqual ? .equal : .notEqual)
-            return try Matcher(kind, m.name, m.value)
+            try Matcher(Matcher.Kind(isRegex: m.isRegex, isEqual: m.isEqual), m.name, m.value)
         }, startsAt: s.startsAt, endsAt: s.endsAt, updatedAt: s.updatedAt, createdBy: s.createdBy, comment: s.comment)
     }
 

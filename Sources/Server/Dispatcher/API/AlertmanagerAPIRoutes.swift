@@ -138,8 +138,7 @@ enum AlertmanagerAPIRoutes {
             }
             var matchers: [Matcher] = []
             for m in p.matchers {
-                let eq = m.isEqual ?? true
-                let kind: Matcher.Kind = m.isRegex ? (eq ? .regex : .notRegex) : (eq ? .equal : .notEqual)
+                let kind = Matcher.Kind(isRegex: m.isRegex, isEqual: m.isEqual ?? true)
                 do { matchers.append(try Matcher(kind, m.name, m.value)) } catch {
                     return Self.error(.badRequest, "invalid silence: invalid label matcher \(m.name): \(error)")
                 }

@@ -118,9 +118,9 @@ enum AlertmanagerJSON {
         b.raw(#","matchers":"#)
         b.array(s.matchers) { b, m in
             b.raw(#"{"isEqual":"#)
-            b.raw(m.kind == .equal || m.kind == .regex ? "true" : "false")
+            b.raw(m.kind.isEqual ? "true" : "false")
             b.raw(#","isRegex":"#)
-            b.raw(m.kind == .regex || m.kind == .notRegex ? "true" : "false")
+            b.raw(m.kind.isRegex ? "true" : "false")
             b.raw(#","name":"#)
             b.string(m.name)
             b.raw(#","value":"#)

@@ -103,3 +103,16 @@ enum AlertMatchers {
         "{" + matchers.map(\.description).joined(separator: ", ") + "}"
     }
 }
+
+extension Matcher.Kind {
+    /// The kind from Alertmanager's API flags (`isEqual` false negates).
+    init(isRegex: Bool, isEqual: Bool) {
+        self = isRegex ? (isEqual ? .regex : .notRegex) : (isEqual ? .equal : .notEqual)
+    }
+
+    /// Alertmanager's `isRegex` flag.
+    var isRegex: Bool { self == .regex || self == .notRegex }
+
+    /// Alertmanager's `isEqual` flag.
+    var isEqual: Bool { self == .equal || self == .regex }
+}

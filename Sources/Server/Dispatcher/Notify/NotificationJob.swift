@@ -5,8 +5,6 @@ struct NotificationJob: Sendable {
     var groupID: String
     /// Alertmanager's group key (`{}/{…}:{…}`), as webhooks receive it.
     var groupKey: String
-    /// The short ID used in `/api/v2/alerts/groups/<id>/ack`.
-    var shortID: String
     var groupLabels: Labels
     /// The receiver the route or escalation step names (a rotation's name, for example).
     var routeReceiver: String
@@ -25,6 +23,4 @@ struct NotificationJob: Sendable {
     var now: Int64
     /// How long delivery keeps retrying before leaving it to the next flush.
     var retryForMs: Int64
-    /// An escalation step, which notifies even when nothing changed.
-    var escalationStep: Int?
 }

@@ -11,8 +11,6 @@ final class NotificationSender: Sendable {
     struct Stats: Sendable {
         var sent: [String: Int] = [:]
         var failed: [String: Int] = [:]
-        var attempts: [String: Int] = [:]
-        var latencySum: [String: Double] = [:]
     }
 
     let externalURL: String
@@ -67,7 +65,7 @@ final class NotificationSender: Sendable {
             let body: [UInt8]
             do { body = try SlackPayload.encode(s, data: data) } catch {
                 logger.error("slack template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
-                count("slack", job, ok: false)
+                countFailure("slack", job)
                 return false
             }
             return await retrying("slack", job) { try await self.post(body, to: s.apiURL, auth: s.auth, timeoutMs: 10_000) }
@@ -77,7 +75,7 @@ final class NotificationSender: Sendable {
             let message: EmailMessage
             do { message = try EmailMessage.build(e, data: data) } catch {
                 logger.error("email template failed", metadata: ["receiver": "\(r.name)", "err": "\(error)"])
-                count("email", job, ok: false)
+                countFailure("email", job)
                 return false
             }
             let parts = e.smarthost.split(separator: ":")
@@ -105,19 +103,12 @@ final class NotificationSender: Sendable {
         var n = 0
         while true {
             n += 1
-            let start = ContinuousClock.now
             do {
                 try await attempt()
-                let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
-                stats.withLock {
-                    let k = "\(integration)|\(job.receiver.name)"
-                    $0.sent[k, default: 0] += 1
-                    $0.attempts[k, default: 0] += n
-                    $0.latencySum[k, default: 0] += seconds
-                }
+                stats.withLock { $0.sent["\(integration)|\(job.receiver.name)", default: 0] += 1 }
                 return true
             } catch {
-                stats.withLock { $0.failed["\(integration)|\(job.receiver.name)", default: 0] += 1 }
+                countFailure(integration, job)
                 logger.warning("notification failed", metadata: ["integration": "\(integration)", "receiver": "\(job.receiver.name)",
                                                                  "attempt": "\(n)", "err": "\(error)"])
                 if error is PermanentFailure { return false }
@@ -128,8 +119,8 @@ final class NotificationSender: Sendable {
         }
     }
 
-    private func count(_ integration: String, _ job: NotificationJob, ok: Bool) {
-        stats.withLock { $0.failed["\(integration)|\(job.receiver.name)", default: 0] += ok ? 0 : 1 }
+    private func countFailure(_ integration: String, _ job: NotificationJob) {
+        stats.withLock { $0.failed["\(integration)|\(job.receiver.name)", default: 0] += 1 }
     }
 
     /// A refusal that retrying cannot fix (4xx other than 429).

@@ -10,7 +10,6 @@ struct ReceiverRateLimiter: Sendable {
         var resolved: Int
         /// How many notifications of this group were held.
         var count: Int
-        var since: Int64
     }
 
     let limit: RateLimit
