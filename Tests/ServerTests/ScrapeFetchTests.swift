@@ -50,12 +50,15 @@ import TSDB
         return (port, task)
     }
 
-    /// Scrapes `path` until the first scrape finished; returns the health it left.
+    /// Scrapes `path` until the first scrape finished; returns the health it left. The interval,
+    /// timeout and wait are generous: suites run in parallel on two cores, and a starved loop must
+    /// not turn into a timed-out or cancelled scrape.
     static func scrapeOnce(port: Int, path: String, extra: String, db: DB, client: HTTPClient) async throws -> TargetHealth {
         let (c, _) = try PrometheusConfigLoader.parse("""
             scrape_configs:
               - job_name: t
-                scrape_interval: 1s
+                scrape_interval: 3s
+                scrape_timeout: 3s
                 metrics_path: \(path)
             \(extra)
             """, baseDirectory: ".")
@@ -64,7 +67,7 @@ import TSDB
         var quiet = Logger(label: "scrape")
         quiet.logLevel = .critical
         let loop = ScrapeLoop(target: target, config: config, db: db, client: client, metrics: ScrapeMetrics(), logger: quiet)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while loop.health.withLock({ $0.up }) == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         await loop.stop(markStale: false)
         return loop.health.withLock { $0 }
