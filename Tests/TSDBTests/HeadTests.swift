@@ -41,7 +41,7 @@ import Testing
         for i in 0..<300 { app.append(s, t: Int64(i) * 1000, v: Double(i)) }
         _ = try? app.commit()
         let ms = head.series(labels: s)!
-        let chunks = ms.chunks(mint: .min, maxt: .max)
+        let chunks = head.chunks(of: ms, mint: .min, maxt: .max)
         // 300 samples, 100 per block-range window: never more than 120 in one, never crossing 100 s.
         #expect(chunks.count == 3)
         for c in chunks {

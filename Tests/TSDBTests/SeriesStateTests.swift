@@ -1,8 +1,15 @@
+import Foundation
 import Testing
 @testable import TSDB
 
-/// The head's compact per-series chunk storage: an open chunk plus closed chunks packed in one buffer.
+/// The head's compact per-series chunk storage: an open chunk in memory, closed chunks in the
+/// chunk store (files, or memory).
 @Suite struct SeriesStateTests {
+    /// A store with files in a fresh temporary directory, or in memory.
+    private func makeStore(onDisk: Bool) -> HeadChunkStore {
+        HeadChunkStore(directory: onDisk ? NSTemporaryDirectory() + "tm-chunks-\(UUID().uuidString)" : nil)
+    }
+
     /// Jittered timestamps and a mix of constant, stepping, random and special values.
     private func samples(_ n: Int, seed: UInt64) -> [Sample] {
         var rng = WorkloadRandom(seed)
@@ -41,14 +48,17 @@ import Testing
         #expect(MemoryLayout<OpenHeadChunk>.size <= 32)
     }
 
-    @Test(arguments: [1, 2, 3, 119, 120, 121, 1000, 5000])
-    func everySampleReadsBackBitExact(n: Int) {
+    @Test(arguments: [1, 2, 3, 119, 120, 121, 1000, 5000], [false, true])
+    func everySampleReadsBackBitExact(n: Int, onDisk: Bool) {
+        let store = makeStore(onDisk: onDisk)
+        defer { if let d = store.directory { try? FileManager.default.removeItem(atPath: d) } }
         let input = samples(n, seed: UInt64(n))
         var st = SeriesState(logged: true)
-        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) }
+        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) }
+        #expect(store.segmentCounts.inMemory == (onDisk ? 0 : store.segmentCounts.total))
         let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
         ms.state.withLock { $0 = st }
-        let all = ms.chunks(mint: .min, maxt: .max)
+        let all = ms.chunks(mint: .min, maxt: .max, store: store)
         #expect(same(read(all), input))
         for c in all {
             #expect(c.numSamples <= 120)
@@ -57,28 +67,29 @@ import Testing
         // A time range returns exactly the chunks overlapping it.
         if n > 10 {
             let lo = input[n / 3].t, hi = input[2 * n / 3].t
-            let part = ms.chunks(mint: lo, maxt: hi)
+            let part = ms.chunks(mint: lo, maxt: hi, store: store)
             #expect(part.allSatisfy { $0.maxTime >= lo && $0.minTime <= hi })
             #expect(part.count == all.filter { $0.maxTime >= lo && $0.minTime <= hi }.count)
         }
     }
 
     @Test func truncateDropsWholeChunksAndCountsTheirSamples() {
+        let store = makeStore(onDisk: false)
         let input = samples(1000, seed: 7)
         var st = SeriesState(logged: true)
-        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) }
+        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) }
         let mid = input[500].t
         let dropped = st.truncate(before: mid)
         #expect(dropped > 0 && dropped <= 500)
         let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
         ms.state.withLock { $0 = st }
-        let rest = read(ms.chunks(mint: .min, maxt: .max))
+        let rest = read(ms.chunks(mint: .min, maxt: .max, store: store))
         // Exactly the samples of the chunks that end at or after `mid` remain.
         #expect(same(rest, Array(input[dropped...])))
         #expect(st.minTime == input[dropped].t)
         // Appending after a truncation continues the same series.
         var st2 = st
-        st2.commit(input[999].t + 15_000, 1, samplesPerChunk: 120, blockRange: 7_200_000)
+        st2.commit(input[999].t + 15_000, 1, samplesPerChunk: 120, blockRange: 7_200_000, store: store)
         #expect(st2.lastT == input[999].t + 15_000)
         // Dropping everything leaves an empty state.
         #expect(st.truncate(before: .max) == 1000 - dropped)
@@ -86,12 +97,15 @@ import Testing
     }
 
     @Test func readersKeepTheirViewWhileTheSeriesMovesOn() {
+        let store = makeStore(onDisk: true)
+        defer { if let d = store.directory { try? FileManager.default.removeItem(atPath: d) } }
         let input = samples(400, seed: 3)
         let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
-        for s in input[..<200] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) } }
-        let view = ms.chunks(mint: .min, maxt: .max)
-        for s in input[200...] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000) } }
+        for s in input[..<200] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) } }
+        let view = ms.chunks(mint: .min, maxt: .max, store: store)
+        for s in input[200...] { ms.state.withLock { $0.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) } }
         _ = ms.state.withLock { $0.truncate(before: input[300].t) }
+        store.release(before: input[300].t)
         #expect(same(read(view), Array(input[..<200])))
     }
 }

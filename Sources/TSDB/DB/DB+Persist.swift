@@ -52,7 +52,7 @@ extension DB {
         for ms in all {
             ts.removeAll(keepingCapacity: true)
             vs.removeAll(keepingCapacity: true)
-            var it = HeadChunksIterator(ms.chunks(mint: mint, maxt: maxt - 1))
+            var it = HeadChunksIterator(head.chunks(of: ms, mint: mint, maxt: maxt - 1))
             if it.seek(to: mint) {
                 repeat {
                     if it.timestamp >= maxt { break }

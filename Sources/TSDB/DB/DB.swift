@@ -44,7 +44,8 @@ public final class DB: Sendable {
         self.options = options
         self.logger = logger
         self.lock = lock
-        head = Head(samplesPerChunk: options.samplesPerChunk, blockRange: options.blockRange)
+        head = Head(samplesPerChunk: options.samplesPerChunk, blockRange: options.blockRange,
+                    chunkDirectory: directory + "/chunks_head")
         let blocks = DB.loadBlocks(directory: directory, logger: logger)
         blocksState.withLock { $0 = blocks }
         if let maxBlock = blocks.map(\.meta.maxTime).max() {

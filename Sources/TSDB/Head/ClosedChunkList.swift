@@ -1,79 +1,71 @@
-/// A head series' closed chunks, oldest first, packed back to back in one immutable buffer.
+/// A head series' closed chunks, oldest first: where each one's bytes are in the
+/// `HeadChunkStore`, packed as fixed records in one immutable buffer.
 ///
-/// One heap object per series instead of one per chunk plus an array of them: a chunk costs its
-/// encoded bytes and a 20-byte record, not ~70 bytes of object headers, array slot, padding and
-/// allocator rounding. Sealing a chunk (every ~120 samples) or dropping old ones builds a new
-/// buffer; readers keep the old one alive through the `SealedXORChunk` views they hold.
+/// One small heap object per series (the bytes themselves are out of the heap). Sealing a chunk
+/// (every ~120 samples) or dropping old ones builds a new buffer; readers copy the records they
+/// need under the series lock.
 ///
-/// Layout: per chunk `minTime` (Int64), `maxTime` (Int64), byte length (UInt32), all
-/// little-endian, then the chunk's bytes (header count written); after the last chunk
-/// `BitReader.validStreamPadding` zero bytes for the iterators' 8-byte loads.
+/// Record layout, little-endian: `minTime` (Int64), `maxTime` (Int64), segment (UInt32), offset
+/// (UInt32), byte length (UInt32), sample count (UInt32).
 struct ClosedChunkList: Sendable {
-    static let recordBytes = 20
+    static let recordBytes = 32
 
-    /// Records and chunks, then the padding.
+    /// One closed chunk: its time range, where its bytes are and how many samples it holds.
+    struct Record: Sendable {
+        let minTime: Int64
+        let maxTime: Int64
+        let ref: HeadChunkRef
+        let samples: Int
+    }
+
     private let storage: XORChunkStorage
 
     private init(storage: XORChunkStorage) { self.storage = storage }
 
-    /// Bytes of records and chunks (without the padding).
-    private var payloadBytes: Int { storage.count &- BitReader.validStreamPadding }
+    /// Number of chunks.
+    var count: Int { storage.count / Self.recordBytes }
 
-    /// A list holding only `chunk`: its first `byteCount` bytes of `bytes`, `samples` samples.
-    static func single(_ bytes: XORChunkStorage, byteCount: Int, samples: Int, minTime: Int64, maxTime: Int64) -> Self {
-        Self.building(prefix: nil, bytes, byteCount: byteCount, samples: samples, minTime: minTime, maxTime: maxTime)
-    }
-
-    /// A new list with a chunk appended (see `single`).
-    func appending(_ bytes: XORChunkStorage, byteCount: Int, samples: Int, minTime: Int64, maxTime: Int64) -> Self {
-        Self.building(prefix: self, bytes, byteCount: byteCount, samples: samples, minTime: minTime, maxTime: maxTime)
-    }
-
-    private static func building(
-        prefix: Self?, _ bytes: XORChunkStorage, byteCount: Int, samples: Int, minTime: Int64, maxTime: Int64
-    ) -> Self {
-        let keep = prefix?.payloadBytes ?? 0
-        var s = XORChunkStorage(zeroedCount: keep &+ recordBytes &+ byteCount &+ BitReader.validStreamPadding)
+    /// A new list: `prefix` (if any) followed by `record`.
+    static func appending(_ record: Record, to prefix: Self?) -> Self {
+        let keep = prefix?.storage.count ?? 0
+        var s = XORChunkStorage(zeroedCount: keep &+ recordBytes)
         _ = s.isUnique()
         s.withMutableBase { out in
             if let prefix { prefix.storage.withBase { out.copyMemory(from: $0, byteCount: keep) } }
             let r = out + keep
-            r.storeBytes(of: minTime.littleEndian, as: Int64.self)
-            r.storeBytes(of: maxTime.littleEndian, toByteOffset: 8, as: Int64.self)
-            r.storeBytes(of: UInt32(truncatingIfNeeded: byteCount).littleEndian, toByteOffset: 16, as: UInt32.self)
-            let c = r + recordBytes
-            bytes.withBase { c.copyMemory(from: $0, byteCount: byteCount) }
-            // The open chunk does not keep its header current; the closed copy carries the count.
-            c.storeBytes(of: UInt8(truncatingIfNeeded: samples >> 8), as: UInt8.self)
-            c.storeBytes(of: UInt8(truncatingIfNeeded: samples), toByteOffset: 1, as: UInt8.self)
+            r.storeBytes(of: record.minTime.littleEndian, as: Int64.self)
+            r.storeBytes(of: record.maxTime.littleEndian, toByteOffset: 8, as: Int64.self)
+            r.storeBytes(of: record.ref.segment.littleEndian, toByteOffset: 16, as: UInt32.self)
+            r.storeBytes(of: record.ref.offset.littleEndian, toByteOffset: 20, as: UInt32.self)
+            r.storeBytes(of: record.ref.length.littleEndian, toByteOffset: 24, as: UInt32.self)
+            r.storeBytes(of: UInt32(truncatingIfNeeded: record.samples).littleEndian, toByteOffset: 28, as: UInt32.self)
         }
         return Self(storage: s)
     }
 
-    /// Calls `body` with each chunk in order until it returns false.
+    /// Record `i`.
     @inline(__always)
-    private func forEachRecord(_ body: (_ offset: Int, _ minT: Int64, _ maxT: Int64, _ length: Int) -> Bool) {
-        let end = payloadBytes
-        storage.withBase { base in
-            var off = 0
-            while off &+ Self.recordBytes <= end {
-                let minT = Int64(littleEndian: base.loadUnaligned(fromByteOffset: off, as: Int64.self))
-                let maxT = Int64(littleEndian: base.loadUnaligned(fromByteOffset: off &+ 8, as: Int64.self))
-                let len = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: off &+ 16, as: UInt32.self)))
-                guard body(off, minT, maxT, len) else { return }
-                off &+= Self.recordBytes &+ len
-            }
-        }
+    private func record(_ i: Int, _ base: UnsafeRawPointer) -> Record {
+        let r = base + i &* Self.recordBytes
+        return Record(
+            minTime: Int64(littleEndian: r.loadUnaligned(as: Int64.self)),
+            maxTime: Int64(littleEndian: r.loadUnaligned(fromByteOffset: 8, as: Int64.self)),
+            ref: HeadChunkRef(
+                segment: UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
+                offset: UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
+                length: UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 24, as: UInt32.self))),
+            samples: Int(UInt32(littleEndian: r.loadUnaligned(fromByteOffset: 28, as: UInt32.self))))
     }
 
-    /// Views of the chunks overlapping `[mint, maxt]`, appended to `out`.
-    func chunks(mint: Int64, maxt: Int64, into out: inout [SealedXORChunk]) {
-        forEachRecord { off, minT, maxT, len in
-            if maxT >= mint && minT <= maxt {
-                out.append(SealedXORChunk(
-                    storage: storage, start: off &+ Self.recordBytes, length: len, minTime: minT, maxTime: maxT))
+    /// The chunks overlapping `[mint, maxt]`, appended to `out`.
+    func chunks(mint: Int64, maxt: Int64, into out: inout [Record]) {
+        let n = count
+        storage.withBase { base in
+            for i in 0..<n {
+                let r = record(i, base)
+                if r.minTime > maxt { break }
+                if r.maxTime >= mint { out.append(r) }
             }
-            return minT <= maxt
         }
     }
 
@@ -85,23 +77,22 @@ struct ClosedChunkList: Sendable {
     /// The list without the chunks that end before `mint` (nil when none is left), and the
     /// number of samples dropped.
     func dropping(before mint: Int64) -> (list: Self?, droppedSamples: Int) {
-        var cut = 0
-        var dropped = 0
-        forEachRecord { off, _, maxT, len in
-            guard maxT < mint else { return false }
-            dropped &+= storage.withBase {
-                let c = off &+ Self.recordBytes
-                return Int($0.load(fromByteOffset: c, as: UInt8.self)) << 8 | Int($0.load(fromByteOffset: c &+ 1, as: UInt8.self))
+        let n = count
+        var cut = 0, dropped = 0
+        storage.withBase { base in
+            while cut < n {
+                let r = record(cut, base)
+                guard r.maxTime < mint else { break }
+                dropped &+= r.samples
+                cut &+= 1
             }
-            cut = off &+ Self.recordBytes &+ len
-            return true
         }
         if cut == 0 { return (self, 0) }
-        let rest = payloadBytes &- cut
-        if rest == 0 { return (nil, dropped) }
-        var s = XORChunkStorage(zeroedCount: rest &+ BitReader.validStreamPadding)
+        if cut == n { return (nil, dropped) }
+        let rest = (n &- cut) &* Self.recordBytes
+        var s = XORChunkStorage(zeroedCount: rest)
         _ = s.isUnique()
-        s.withMutableBase { out in storage.withBase { out.copyMemory(from: $0 + cut, byteCount: rest) } }
+        s.withMutableBase { out in storage.withBase { out.copyMemory(from: $0 + cut &* Self.recordBytes, byteCount: rest) } }
         return (Self(storage: s), dropped)
     }
 }

@@ -13,6 +13,8 @@ public final class Head: Sendable {
     let postings = MemPostings()
     /// Interned label strings.
     public let symbols = SymbolTable()
+    /// The bytes of closed chunks.
+    public let chunkStore: HeadChunkStore
 
     /// Samples per chunk before a new one is cut.
     public let samplesPerChunk: Int
@@ -30,10 +32,12 @@ public final class Head: Sendable {
     public var removalGeneration: Int { removals.load(ordering: .relaxed) }
     private let sampleCount = Atomic<Int>(0)
 
-    /// Creates an empty head.
-    public init(samplesPerChunk: Int = 120, blockRange: Int64 = 2 * 3_600_000) {
+    /// Creates an empty head; closed chunks go to files under `chunkDirectory`, or stay in
+    /// memory without one.
+    public init(samplesPerChunk: Int = 120, blockRange: Int64 = 2 * 3_600_000, chunkDirectory: String? = nil) {
         self.samplesPerChunk = samplesPerChunk
         self.blockRange = blockRange
+        chunkStore = HeadChunkStore(directory: chunkDirectory)
         hashStripes = (0..<Self.stripeCount).map { _ in LockedValue(SeriesHashMap()) }
         refStripes = (0..<Self.stripeCount).map { _ in LockedValue(RefTable()) }
     }
@@ -108,7 +112,7 @@ public final class Head: Sendable {
     func appendReplayed(_ s: MemSeries, t: Int64, v: Double) -> SampleVerdict {
         let verdict: SampleVerdict = s.state.withLock { st in
             let verdict = st.classify(t, v.bitPattern)
-            if case .accept = verdict { st.commit(t, v, samplesPerChunk: samplesPerChunk, blockRange: blockRange) }
+            if case .accept = verdict { st.commit(t, v, samplesPerChunk: samplesPerChunk, blockRange: blockRange, store: chunkStore) }
             return verdict
         }
         if case .accept = verdict { noteAppended(minT: t, maxT: t, count: 1) }
@@ -166,14 +170,20 @@ public final class Head: Sendable {
         sampleCount.wrappingAdd(-dropped, ordering: .relaxed)
         minT.store(newMin, ordering: .relaxed)
         if newMin == .max { maxT.store(.min, ordering: .relaxed) }
+        chunkStore.release(before: mint)
         return removed.map(\.ref)
+    }
+
+    /// `series`' chunks overlapping `[mint, maxt]` (see `MemSeries.chunks`).
+    func chunks(of series: MemSeries, mint: Int64, maxt: Int64) -> [SealedXORChunk] {
+        series.chunks(mint: mint, maxt: maxt, store: chunkStore)
     }
 
     /// Chunks held and their encoded bytes (walks every series: for diagnostics and benchmarks).
     public func chunkStats() -> (chunks: Int, encodedBytes: Int) {
         var n = 0, bytes = 0
         for ms in allSeries() {
-            for c in ms.chunks(mint: .min, maxt: .max) { n += 1; bytes += c.encodedByteCount }
+            for c in chunks(of: ms, mint: .min, maxt: .max) { n += 1; bytes += c.encodedByteCount }
         }
         return (n, bytes)
     }

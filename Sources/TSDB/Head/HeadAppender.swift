@@ -148,7 +148,7 @@ public struct HeadAppender {
         }
         for s in unlogged { s.state.withLock { $0.logged = true } }
         var minT = Int64.max, maxT = Int64.min, n = 0
-        let spc = head.samplesPerChunk, br = head.blockRange
+        let spc = head.samplesPerChunk, br = head.blockRange, store = head.chunkStore
         pending.withUnsafeBufferPointer { pending in
             walSamples.withUnsafeBufferPointer { walSamples in
                 chunkLines.withUnsafeBufferPointer { chunkLines in
@@ -165,7 +165,7 @@ public struct HeadAppender {
                                 st.inFlight &-= 1
                                 // Re-check: another appender may have committed a newer sample meanwhile.
                                 guard ws.t > st.lastT else { return false }
-                                st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br)
+                                st.commit(ws.t, ws.v, samplesPerChunk: spc, blockRange: br, store: store)
                                 return true
                             }
                         }

@@ -20,14 +20,30 @@ public final class MemSeries: Sendable {
         if let a { Prefetch.read(a.header + 16) }
     }
 
-    func chunks(mint: Int64, maxt: Int64) -> [SealedXORChunk] {
-        state.withLock { s in
-            var out: [SealedXORChunk] = []
-            s.closed?.chunks(mint: mint, maxt: maxt, into: &out)
+    /// The chunks overlapping `[mint, maxt]`, copied so the caller reads them without the lock:
+    /// the closed ones out of `store` into one buffer, the open one as a sealed copy. A closed
+    /// chunk the head drops meanwhile (its block was just persisted) is left out.
+    func chunks(mint: Int64, maxt: Int64, store: HeadChunkStore) -> [SealedXORChunk] {
+        var records: [ClosedChunkList.Record] = []
+        let open: SealedXORChunk? = state.withLock { s in
+            s.closed?.chunks(mint: mint, maxt: maxt, into: &records)
             // The open chunk keeps growing: readers get a sealed copy of what it holds now.
-            if let o = s.open, o.count > 0, s.lastT >= mint, o.minTime <= maxt { out.append(o.sealed(maxTime: s.lastT)) }
-            return out
+            if let o = s.open, o.count > 0, s.lastT >= mint, o.minTime <= maxt { return o.sealed(maxTime: s.lastT) }
+            return nil
         }
+        var out: [SealedXORChunk] = []
+        out.reserveCapacity(records.count &+ 1)
+        if !records.isEmpty {
+            let total = records.reduce(0) { $0 &+ Int($1.ref.length) }
+            var bytes = XORChunkStorage(zeroedCount: total &+ BitReader.validStreamPadding)
+            _ = bytes.isUnique()
+            let kept = bytes.withMutableBase { store.read(records, into: $0) }
+            for (r, start) in kept {
+                out.append(SealedXORChunk(storage: bytes, start: start, length: Int(r.ref.length), minTime: r.minTime, maxTime: r.maxTime))
+            }
+        }
+        if let open { out.append(open) }
+        return out
     }
 }
 
@@ -68,10 +84,10 @@ struct SeriesState {
     }
 
     /// Appends a sample known to be newer than `lastT`.
-    mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64) {
+    mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64, store: HeadChunkStore) {
         let perChunk = Swift.min(samplesPerChunk, XORChunk.maxSamples)
         if _slowPath(open.map { Int($0.count) >= perChunk || t >= $0.end } ?? true) {
-            if let o = open, o.count > 0 { closed = o.closing(into: closed, maxTime: lastT) }
+            if let o = open, o.count > 0 { closed = o.closing(into: closed, maxTime: lastT, store: store) }
             // Align the chunk window to the block range so chunks never straddle blocks.
             open = OpenHeadChunk(end: alignDown(t, blockRange) &+ blockRange)
         }

@@ -105,12 +105,10 @@ struct OpenHeadChunk: Sendable {
         SealedXORChunk(storage: headerWritten(), start: 0, length: byteCount, minTime: minTime, maxTime: maxTime)
     }
 
-    /// Appends this chunk, closed, to `list` (creating it when nil).
-    func closing(into list: ClosedChunkList?, maxTime: Int64) -> ClosedChunkList {
-        let minT = minTime
-        if let list {
-            return list.appending(storage, byteCount: byteCount, samples: Int(count), minTime: minT, maxTime: maxTime)
-        }
-        return .single(storage, byteCount: byteCount, samples: Int(count), minTime: minT, maxTime: maxTime)
+    /// Writes this chunk's bytes to `store` and returns `list` (or a new list) with it appended.
+    func closing(into list: ClosedChunkList?, maxTime: Int64, store: HeadChunkStore) -> ClosedChunkList {
+        let n = byteCount, samples = Int(count)
+        let ref = storage.withBase { store.append($0, count: n, samples: samples, maxTime: maxTime) }
+        return .appending(.init(minTime: minTime, maxTime: maxTime, ref: ref, samples: samples), to: list)
     }
 }

@@ -101,7 +101,7 @@ public struct Querier: Sendable {
                 if i + 6 < all.count { MemSeries.prefetch(Unmanaged.passUnretained(all[i + 6])) }
                 if i + 3 < all.count { all[i + 3].prefetchOpenChunk() }
                 let ms = all[i]
-                let chunks = ms.chunks(mint: mint, maxt: maxt)
+                let chunks = head.chunks(of: ms, mint: mint, maxt: maxt)
                 if chunks.isEmpty { continue }
                 out.append(QueriedSeries(labels: ms.labels, blockChunks: [], headChunks: chunks, mint: mint, maxt: maxt))
             }
@@ -111,7 +111,7 @@ public struct Querier: Sendable {
         var fromHead: [(labels: Labels, chunks: [SealedXORChunk])] = []
         for ref in hr.select(matchers) {
             guard let ms = head.series(ref: ref) else { continue }
-            let chunks = ms.chunks(mint: mint, maxt: maxt)
+            let chunks = head.chunks(of: ms, mint: mint, maxt: maxt)
             if chunks.isEmpty { continue }
             fromHead.append((ms.labels, chunks))
         }
