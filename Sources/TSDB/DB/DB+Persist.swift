@@ -16,6 +16,7 @@ extension DB {
                 start += options.blockRange
             }
             head.truncate(before: hmax &+ 1)
+            head.chunkStore.dropMappedPages()
             try checkpointWAL(upTo: lastSegment)
             ProcessStats.releaseFreeMemory()
         }
@@ -33,6 +34,8 @@ extension DB {
                 let lastSegment = try wal.cutSegment() - 1
                 try persistHead(head.sortedSeries(), mint: start, maxt: end)
                 head.truncate(before: end)
+                // Persisting read every chunk of the window; the live ones among them are cold.
+                head.chunkStore.dropMappedPages()
                 try checkpointWAL(upTo: lastSegment)
                 changed = true
             }

@@ -131,6 +131,14 @@ final class HeadChunkSegment: @unchecked Sendable {
         }
     }
 
+    /// Unmaps the pages readers brought in (the page cache keeps them; the next read maps them
+    /// again), so that a pass over old chunks, like persisting a block, does not leave them
+    /// counted as resident memory.
+    func dropMappedPages() {
+        guard !inMemory, let mapping, flushedEnd > 0 else { return }
+        madvise(UnsafeMutableRawPointer(mutating: mapping), flushedEnd, MADV_DONTNEED)
+    }
+
     /// Removes the file (readers still holding the segment keep the mapping).
     func removeFile() {
         if let path, fd >= 0 { unlink(path) }

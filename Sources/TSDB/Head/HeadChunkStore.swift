@@ -137,6 +137,11 @@ public final class HeadChunkStore: Sendable {
         for seg in gone { seg.removeFile() }
     }
 
+    /// Unmaps every segment's pages that reads brought in (see `HeadChunkSegment.dropMappedPages`).
+    public func dropMappedPages() {
+        state.withLock { s in for seg in s.segments.values { seg.dropMappedPages() } }
+    }
+
     /// Segments held and how many of them are in memory (for tests and diagnostics).
     public var segmentCounts: (total: Int, inMemory: Int) {
         state.withLock { s in (s.segments.count, s.segments.values.filter(\.inMemory).count) }
