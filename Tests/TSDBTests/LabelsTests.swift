@@ -50,15 +50,30 @@ import Testing
         #expect(!(b < a))
     }
 
-    @Test func symbolTableInternsLongStrings() {
+    @Test func symbolTableNumbersStringsOnce() {
         let t = SymbolTable()
         let s1 = String(repeating: "x", count: 40)
         let s2 = String(repeating: "x", count: 40)
-        let i1 = t.intern(s1), i2 = t.intern(s2)
-        #expect(i1 == i2)
+        #expect(t.id(s1) == t.id(s2))
         #expect(t.count == 1)
-        _ = t.intern("short")
-        #expect(t.count == 1)
+        let short = t.id("short")
+        #expect(short != t.id(s1) && t.count == 2)
+        #expect(t.string(short) == "short" && t.string(t.id(s1)) == s1)
+    }
+
+    @Test func seriesKeepLabelsAsSymbolIDs() {
+        let t = SymbolTable()
+        let a = L(["__name__": "node_filesystem_avail_bytes", "instance": "host-1:9100", "mountpoint": "/"])
+        let b = L(["__name__": "node_filesystem_avail_bytes", "instance": "host-2:9100", "mountpoint": "/"])
+        let sa = MemSeries(ref: 1, labels: a, symbols: t, logged: true)
+        let sb = MemSeries(ref: 2, labels: b, symbols: t, logged: true)
+        #expect(sa.labels == a && sb.labels == b)
+        #expect(sa.labels.stableHash == a.stableHash)
+        #expect(sa.hasLabels(a) && !sa.hasLabels(b) && sb.hasLabels(b))
+        // A label set that differs only in its pairs' count, or is a prefix, does not match.
+        #expect(!sa.hasLabels(L(["__name__": "node_filesystem_avail_bytes", "instance": "host-1:9100"])))
+        // Names and values shared between the two series are numbered once.
+        #expect(t.count == 7)
     }
 
     @Test func durationsAndSizes() throws {

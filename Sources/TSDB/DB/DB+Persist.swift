@@ -48,11 +48,11 @@ extension DB {
 
     /// Writes the samples in `[mint, maxt)` of `all` (head series sorted by labels) into a new
     /// level-1 block (none when empty).
-    func persistHead(_ all: [MemSeries], mint: Int64, maxt: Int64) throws {
+    func persistHead(_ all: [(labels: Labels, series: MemSeries)], mint: Int64, maxt: Int64) throws {
         var writer = try BlockWriter(parentDirectory: directory, minTime: mint, maxTime: maxt)
         var ts: [Int64] = [], vs: [Double] = []
         var any = false
-        for ms in all {
+        for (labels, ms) in all {
             ts.removeAll(keepingCapacity: true)
             vs.removeAll(keepingCapacity: true)
             var it = HeadChunksIterator(head.chunks(of: ms, mint: mint, maxt: maxt - 1))
@@ -63,7 +63,7 @@ extension DB {
                 } while it.next()
             }
             if ts.isEmpty { continue }
-            try writer.add(labels: ms.labels.pairs.map { (name: $0.name, value: $0.value) }, timestamps: ts, values: vs)
+            try writer.add(labels: labels.pairs.map { (name: $0.name, value: $0.value) }, timestamps: ts, values: vs)
             any = true
         }
         guard any else { try? writer.abort(); return }

@@ -11,7 +11,7 @@ public final class Head: Sendable {
     private let refStripes: [LockedValue<RefTable>]
     private let nextRef = Atomic<UInt32>(1)
     let postings = MemPostings()
-    /// Interned label strings.
+    /// Label names and values, numbered (series keep their labels as ids).
     public let symbols = SymbolTable()
     /// The bytes of closed chunks.
     public let chunkStore: HeadChunkStore
@@ -59,7 +59,7 @@ public final class Head: Sendable {
     /// The series with `labels`, if present.
     public func series(labels: Labels) -> MemSeries? {
         let h = labels.stableHash
-        return hashStripes[hashStripe(h)].withLock { $0.find(h) { $0.labels == labels } }
+        return hashStripes[hashStripe(h)].withLock { $0.find(h) { $0.hasLabels(labels) } }
     }
 
     /// The series with head ref `ref`, if present.
@@ -72,9 +72,9 @@ public final class Head: Sendable {
         let h = labels.stableHash
         let stripe = hashStripe(h)
         if let s = series(labels: labels) { return (s, false) }
-        let interned = symbols.intern(labels)
+        let encoded = symbols.encode(labels)
         let result: (MemSeries, Bool) = hashStripes[stripe].withLock { s in
-            if let x = s.find(h, where: { $0.labels == labels }) { return (x, false) }
+            if let x = s.find(h, where: { $0.hasLabels(labels) }) { return (x, false) }
             let ref: UInt32
             if let f = forcedRef {
                 ref = f
@@ -88,14 +88,14 @@ public final class Head: Sendable {
             } else {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
-            let ms = MemSeries(ref: ref, labels: interned, logged: logged)
+            let ms = MemSeries(ref: ref, labels: labels, labelIDs: encoded, symbols: symbols, logged: logged)
             s.insert(h, ms)
             return (ms, true)
         }
         if result.1 {
             let ms = result.0
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), ms) }
-            postings.add(ms.ref, ms.labels)
+            postings.add(ms.ref, labels)
             seriesCount.wrappingAdd(1, ordering: .relaxed)
         }
         return result
@@ -127,8 +127,10 @@ public final class Head: Sendable {
         return out
     }
 
-    /// All series sorted by labels, the order blocks are written in.
-    func sortedSeries() -> [MemSeries] { allSeries().sorted { $0.labels < $1.labels } }
+    /// All series with their labels, sorted by labels: the order blocks are written in.
+    func sortedSeries() -> [(labels: Labels, series: MemSeries)] {
+        allSeries().map { ($0.labels, $0) }.sorted { $0.labels < $1.labels }
+    }
 
     /// Drops all chunk data before `mint`, removes series left without data whose newest sample
     /// is older than `mint`, and raises the minimum valid time. Returns removed series refs.
@@ -136,7 +138,7 @@ public final class Head: Sendable {
     /// removal is by identity, so twice is harmless), so an appender that found it removed gets
     /// a new series on its next lookup instead of the same removed one.
     func unlinkRemoved(_ s: MemSeries) {
-        let h = s.labels.stableHash
+        let h = s.labelsHash
         hashStripes[hashStripe(h)].withLock { $0.remove(h, s) }
     }
 
@@ -160,7 +162,7 @@ public final class Head: Sendable {
             if gone { removed.append(ms) } else if let m = smin { newMin = Swift.min(newMin, m) }
         }
         for ms in removed {
-            let h = ms.labels.stableHash
+            let h = ms.labelsHash
             hashStripes[hashStripe(h)].withLock { $0.remove(h, ms) }
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }

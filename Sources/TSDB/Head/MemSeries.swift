@@ -2,14 +2,35 @@
 public final class MemSeries: Sendable {
     /// Head-local series reference (also the WAL's series ref).
     public let ref: UInt32
-    /// The series' labels (strings interned).
-    public let labels: Labels
+    /// The stable hash of the series' labels.
+    public let labelsHash: UInt64
+    /// The labels as symbol ids (see `SymbolTable.encode`): ~60 bytes instead of ~200 for an
+    /// array of strings, for every active series.
+    private let labelIDs: XORChunkStorage
+    private let symbols: SymbolTable
     let state: SpinMutex<SeriesState>
 
-    init(ref: UInt32, labels: Labels, logged: Bool) {
+    /// A series with `labels`, which `symbols` encoded as `labelIDs` (encoding takes the table's
+    /// locks: callers do it before taking their own).
+    init(ref: UInt32, labels: Labels, labelIDs: XORChunkStorage, symbols: SymbolTable, logged: Bool) {
         self.ref = ref
-        self.labels = labels
+        labelsHash = labels.stableHash
+        self.labelIDs = labelIDs
+        self.symbols = symbols
         self.state = SpinMutex(SeriesState(logged: logged))
+    }
+
+    /// A series with `labels`, encoded in `symbols`.
+    convenience init(ref: UInt32, labels: Labels, symbols: SymbolTable = SymbolTable(), logged: Bool) {
+        self.init(ref: ref, labels: labels, labelIDs: symbols.encode(labels), symbols: symbols, logged: logged)
+    }
+
+    /// The series' labels (built from the symbol ids on each call).
+    public var labels: Labels { symbols.labels(labelIDs, hash: labelsHash) }
+
+    /// True when the series' labels are exactly `labels`, without building them.
+    func hasLabels(_ labels: Labels) -> Bool {
+        labels.stableHash == labelsHash && symbols.matches(labelIDs, labels)
     }
 
     /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.
