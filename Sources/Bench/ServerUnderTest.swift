@@ -69,6 +69,20 @@ final class ServerUnderTest {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
+    /// Waits until the process is at rest (under 5 % of a core over a second: background work
+    /// such as compaction or merges done), at most `limit` seconds; returns the seconds waited.
+    func waitUntilIdle(limit: Double = 60) -> Double {
+        let start = Date()
+        var cpu = cpuSeconds
+        while Date().timeIntervalSince(start) < limit {
+            Thread.sleep(forTimeInterval: 1)
+            let now = cpuSeconds
+            if now - cpu < 0.05 { break }
+            cpu = now
+        }
+        return Date().timeIntervalSince(start)
+    }
+
     /// Resident bytes of the process.
     var residentBytes: Int {
         guard let s = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/statm", encoding: .utf8) else { return 0 }

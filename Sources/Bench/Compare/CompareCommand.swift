@@ -159,14 +159,19 @@ struct CompareCommand: ParsableCommand {
         progress.done(String(format: "%.2f M samples/s, server %.2f CPU-s per M samples, client CPU %.1f s, %d rejected requests",
                              ingest.samplesPerSecond / 1e6, ingest.cpuSecondsPerMillion, ingest.clientCPUSeconds, ingest.rejectedRequests))
         for f in ingest.failures { progress.done("rejection: \(f)") }
-        Thread.sleep(forTimeInterval: 1)
+        // Memory at rest: what a system holds for its series, not a compaction or merge that
+        // happens to be running just after the burst of ingest.
+        progress.phase("\(label): waiting until idle")
+        let waited = server.waitUntilIdle()
         result.residentBytes = server.residentBytes
+        result.idleAfterSeconds = waited
+        progress.done(String(format: "idle after %.0f s", waited))
         result.activeSeries = seriesCount
 
         progress.phase("\(label): forcing data into blocks")
         let storage = try system.persist(server, ingestedSamples: payloads.sampleCount)
         result.storage = storage
-        progress.done(String(format: "%.1f MiB, %d samples = %.3f bytes/sample; RSS after ingest %.0f MiB = %.2f KB per series",
+        progress.done(String(format: "%.1f MiB, %d samples = %.3f bytes/sample; RSS at rest after ingest %.0f MiB = %.2f KB per series",
                              Double(storage.bytes) / 1_048_576, storage.samples, storage.bytesPerSample,
                              Double(result.residentBytes ?? 0) / 1_048_576, Double(result.residentBytes ?? 0) / Double(seriesCount) / 1000))
 

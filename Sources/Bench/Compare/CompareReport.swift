@@ -7,7 +7,10 @@ struct SystemResult: Codable, Sendable {
     /// Why the system was not measured (not installed, failed to start).
     var skipped: String?
     var ingest: IngestFigures?
+    /// Resident bytes once the process was idle after ingest.
     var residentBytes: Int?
+    /// Seconds from the end of ingest until the process was idle (RSS taken then).
+    var idleAfterSeconds: Double?
     var activeSeries: Int?
     var storage: StorageFigures?
     var queries: [String: QueryTiming] = [:]

@@ -110,7 +110,8 @@ struct SeriesState {
         if _slowPath(open.map { Int($0.count) >= perChunk || t >= $0.end } ?? true) {
             if let o = open, o.count > 0 { closed = o.closing(into: closed, maxTime: lastT, store: store) }
             // Align the chunk window to the block range so chunks never straddle blocks.
-            open = OpenHeadChunk(end: alignDown(t, blockRange) &+ blockRange)
+            let end = alignDown(t, blockRange) &+ blockRange
+            if open != nil { open?.restart(end: end) } else { open = OpenHeadChunk(end: end) }
         }
         // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
         open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV)

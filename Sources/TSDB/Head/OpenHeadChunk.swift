@@ -16,7 +16,7 @@ struct OpenHeadChunk: Sendable {
     /// Header (count not maintained), stream, then zero bytes.
     private var storage: XORChunkStorage
     /// Exclusive end of the time window this chunk may cover (chunks never cross a block boundary).
-    let end: Int64
+    private(set) var end: Int64
     /// Previous timestamp delta (wrapping).
     private var delta: UInt64 = 0
     /// Bit position of the next sample.
@@ -31,6 +31,24 @@ struct OpenHeadChunk: Sendable {
         self.end = end
         storage = XORChunkStorage(zeroedCount: XORChunk.headerBytes &+ Self.growthStep &+ Self.appendRoom)
         bitPosition = UInt32(XORChunk.headerBytes &* 8)
+    }
+
+    /// Empties the chunk for a new window ending at `end`, keeping its bytes' allocation: the
+    /// closed chunk went to the chunk store, and a series' chunks need about the same room each
+    /// time, so a fresh small buffer grown again would only churn (and fragment) the heap.
+    mutating func restart(end: Int64) {
+        if !storage.isUnique() {
+            self = OpenHeadChunk(end: end)
+            return
+        }
+        let n = storage.count
+        storage.withMutableBase { $0.initializeMemory(as: UInt8.self, repeating: 0, count: n) }
+        self.end = end
+        delta = 0
+        bitPosition = UInt32(XORChunk.headerBytes &* 8)
+        count = 0
+        leading = 0
+        trailing = 0
     }
 
     /// Encoded size in bytes.
