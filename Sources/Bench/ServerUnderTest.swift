@@ -69,15 +69,17 @@ final class ServerUnderTest {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Waits until the process is at rest (under 5 % of a core over a second: background work
-    /// such as compaction or merges done), at most `limit` seconds; returns the seconds waited.
+    /// Waits until the process is at rest (under 5 % of a core in each of two consecutive
+    /// seconds: background work such as compaction or merges done), at most `limit` seconds;
+    /// returns the seconds waited.
     func waitUntilIdle(limit: Double = 60) -> Double {
         let start = Date()
         var cpu = cpuSeconds
-        while Date().timeIntervalSince(start) < limit {
+        var quiet = 0
+        while Date().timeIntervalSince(start) < limit && quiet < 2 {
             Thread.sleep(forTimeInterval: 1)
             let now = cpuSeconds
-            if now - cpu < 0.05 { break }
+            quiet = now - cpu < 0.05 ? quiet + 1 : 0
             cpu = now
         }
         return Date().timeIntervalSince(start)

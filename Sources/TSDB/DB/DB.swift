@@ -127,10 +127,23 @@ public final class DB: Sendable {
     public func startMaintenance(every interval: Duration = .seconds(60), headCheck: Duration = .seconds(1)) {
         let task = Task.detached { [weak self] in
             var sinceFull = Duration.zero
+            var lastAppended = 0, trimmedAt = 0
+            var sinceTrim = Duration.seconds(3600)
             while !Task.isCancelled {
                 try? await Task.sleep(for: headCheck)
                 guard let self, !Task.isCancelled else { return }
                 sinceFull += headCheck
+                sinceTrim += headCheck
+                // When a burst of appends has ended, hand the memory it freed back to the OS (as
+                // a Go runtime's scavenger would; glibc keeps freed pages otherwise), at most
+                // every 30 s so that steady scraping does not pay for it each time.
+                let appended = self.head.appendedTotal
+                if appended == lastAppended && appended != trimmedAt && sinceTrim >= .seconds(30) {
+                    ProcessStats.releaseFreeMemory()
+                    trimmedAt = appended
+                    sinceTrim = .zero
+                }
+                lastAppended = appended
                 guard sinceFull >= interval || self.headIsCompactable else { continue }
                 sinceFull = .zero
                 do { try self.compact() } catch { self.logger.error("compaction failed", metadata: ["error": "\(error)"]) }

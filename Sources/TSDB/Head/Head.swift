@@ -31,6 +31,7 @@ public final class Head: Sendable {
     /// to drop entries that may be gone.
     public var removalGeneration: Int { removals.load(ordering: .relaxed) }
     private let sampleCount = Atomic<Int>(0)
+    private let appendedCount = Atomic<Int>(0)
 
     /// Creates an empty head; closed chunks go to files under `chunkDirectory`, or stay in
     /// memory without one.
@@ -46,6 +47,8 @@ public final class Head: Sendable {
     public var numSeries: Int { seriesCount.load(ordering: .relaxed) }
     /// Number of samples held in memory.
     public var numSamples: Int { sampleCount.load(ordering: .relaxed) }
+    /// Samples appended since the head was created (never decreases).
+    public var appendedTotal: Int { appendedCount.load(ordering: .relaxed) }
     /// Oldest sample time in the head, nil when empty.
     public var minTime: Int64? { let v = minT.load(ordering: .relaxed); return v == .max ? nil : v }
     /// Newest sample time in the head, nil when empty.
@@ -106,6 +109,7 @@ public final class Head: Sendable {
         _ = minT.min(t0, ordering: .relaxed)
         _ = maxT.max(t1, ordering: .relaxed)
         sampleCount.wrappingAdd(count, ordering: .relaxed)
+        appendedCount.wrappingAdd(count, ordering: .relaxed)
     }
 
     /// Appends one sample straight into memory (WAL replay): no WAL write, same order rules.
