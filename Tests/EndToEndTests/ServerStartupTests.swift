@@ -50,6 +50,8 @@ import Testing
         let metrics = await Self.get("http://127.0.0.1:\(port)/metrics")
         #expect(metrics?.0 == 200)
         #expect(metrics?.1.contains("\ntidemark_tsdb_head_series ") == true)
+        // Closed head chunks go to files: none is held in memory.
+        #expect(metrics?.1.contains("\ntidemark_tsdb_head_chunk_segments_in_memory 0\n") == true)
         #expect(metrics?.1.contains("process_resident_memory_bytes") == true)
 
         // A second instance on the same data directory refuses to start, with a clear message.

@@ -111,6 +111,10 @@ enum SelfMetrics {
         gauge("tidemark_tsdb_head_samples", "Samples held in the head block.", Double(db.head.numSamples))
         gauge("tidemark_tsdb_head_min_time", "Oldest sample time in the head (ms).", Double(db.head.minTime ?? 0))
         gauge("tidemark_tsdb_head_max_time", "Newest sample time in the head (ms).", Double(db.head.maxTime ?? 0))
+        let segments = db.head.chunkStore.segmentCounts
+        gauge("tidemark_tsdb_head_chunk_segments", "Segments of closed head chunks (files under chunks_head/, or memory).", Double(segments.total))
+        gauge("tidemark_tsdb_head_chunk_segments_in_memory", "Segments of closed head chunks kept in memory because their file could not be written.",
+              Double(segments.inMemory))
         gauge("tidemark_tsdb_blocks_loaded", "Persisted blocks served.", Double(blocks.count))
         gauge("tidemark_tsdb_storage_blocks_bytes", "Bytes of all persisted blocks.", Double(db.blocksSize))
         gauge("process_resident_memory_bytes", "Resident memory size in bytes.", Double(ProcessStats.residentBytes()))

@@ -56,9 +56,9 @@ public final class HeadChunkStore: Sendable {
         self.directory = dir
     }
 
-    /// Segment files are named by their number, zero-padded to eight digits.
+    /// Segment files are named by their number, zero-padded to (at least) eight digits.
     static func isSegmentName(_ name: String) -> Bool {
-        name.utf8.count == 8 && name.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        name.utf8.count >= 8 && name.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     /// Stores a closed chunk's `count` encoded bytes, the sample count written into its header;
