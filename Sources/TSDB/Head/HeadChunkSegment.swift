@@ -151,16 +151,7 @@ final class HeadChunkSegment: @unchecked Sendable {
     }
 
     private func pwriteAll(_ p: UnsafeRawPointer, count: Int, at offset: Int) -> Bool {
-        var done = 0
-        while done < count {
-            let n = pwrite(fd, p + done, count &- done, off_t(offset &+ done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            done &+= n
-        }
-        return true
+        (try? BlockFileIO.pwriteAll(fd, UnsafeRawBufferPointer(start: p, count: count), at: Int64(offset), path: path ?? "")) != nil
     }
 
     /// After a write error (disk full…): all bytes move to memory and stay there. The mapping
