@@ -34,6 +34,21 @@ import Testing
         #expect(samples[2].v.isNaN)
     }
 
+    @Test func symbolsOfDroppedSeriesAreReleased() {
+        // Pods come and go: each round's series are dropped by the next truncation, and their
+        // strings are given back one truncation later.
+        let head = Head(samplesPerChunk: 120, blockRange: 100_000)
+        for round in 0..<3 {
+            var app = head.appender()
+            for i in 0..<50 { app.append(L(["__name__": "m", "pod": "pod-\(round)-\(i)"]), t: Int64(round) * 1_000_000 + 1000, v: 1) }
+            _ = try? app.commit()
+            head.truncate(before: Int64(round) * 1_000_000 + 2000)
+            #expect(head.numSeries == 0)
+        }
+        // "__name__", "m" and "pod" plus the last round's names, whose series are still retiring.
+        #expect(head.symbols.count == 3 + 50)
+    }
+
     @Test func chunksCutAt120AndAtBlockBoundary() {
         let head = Head(samplesPerChunk: 120, blockRange: 100_000)
         var app = head.appender()

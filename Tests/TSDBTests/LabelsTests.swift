@@ -74,6 +74,17 @@ import Testing
         #expect(!sa.hasLabels(L(["__name__": "node_filesystem_avail_bytes", "instance": "host-1:9100"])))
         // Names and values shared between the two series are numbered once.
         #expect(t.count == 7)
+        // Released series give their strings back: only the other series' remain, and a freed
+        // id is reused for a new string.
+        sb.releaseLabels()
+        #expect(t.count == 6)
+        #expect(sa.labels == a)
+        let c = L(["__name__": "up", "instance": "host-1:9100"])
+        let sc = MemSeries(ref: 3, labels: c, symbols: t, logged: true)
+        #expect(sc.labels == c && sa.labels == a && t.count == 7)
+        sa.releaseLabels()
+        sc.releaseLabels()
+        #expect(t.count == 0)
     }
 
     @Test func durationsAndSizes() throws {

@@ -1,30 +1,50 @@
 import Synchronization
 
-/// Numbers every label name and value the head has seen, so a series stores its labels as a few
-/// 32-bit ids instead of an array of strings.
+/// Numbers every label name and value the head's series use, so a series stores its labels as a
+/// few 32-bit ids instead of an array of strings.
 ///
 /// Thread-safe. Lookups by string are striped by hash; strings by id sit behind one lock, taken
-/// once per series read. Ids are never reused or removed (the table only grows, as Prometheus'
-/// head symbols do until the head is truncated).
+/// once per series read. Each id counts the series using it: when the head drops series, their
+/// ids are released and a string no series uses any more is forgotten and its id reused, so
+/// series churn (pods coming and going) does not grow the table for ever. Lock order: a stripe,
+/// then the strings.
 public final class SymbolTable: Sendable {
     private static let stripeCount = 16
+    private struct Strings {
+        var byID: [String] = []
+        var uses: [UInt32] = []
+        var free: [UInt32] = []
+    }
     private let ids: [LockedValue<[String: UInt32]>]
-    private let strings = Mutex<[String]>([])
+    private let strings = Mutex(Strings())
 
     /// An empty table.
     public init() {
         ids = (0..<Self.stripeCount).map { _ in LockedValue([String: UInt32]()) }
     }
 
-    /// The id of `s` (assigned on first sight).
+    private func stripe(_ s: String) -> LockedValue<[String: UInt32]> {
+        ids[Int(truncatingIfNeeded: UInt(bitPattern: s.hashValue) % UInt(Self.stripeCount))]
+    }
+
+    /// The id of `s` (assigned on first sight), counted as one more use until `release`.
     public func id(_ s: String) -> UInt32 {
-        let stripe = ids[Int(truncatingIfNeeded: UInt(bitPattern: s.hashValue) % UInt(Self.stripeCount))]
-        if let id = stripe.withLock({ $0[s] }) { return id }
-        return stripe.withLock { d in
-            if let id = d[s] { return id }
-            let id = strings.withLock { a in
-                a.append(s)
-                return UInt32(truncatingIfNeeded: a.count &- 1)
+        stripe(s).withLock { d in
+            // The use is counted under the stripe lock, so a concurrent release cannot forget
+            // the string between the lookup and the count.
+            if let id = d[s] {
+                strings.withLock { $0.uses[Int(id)] &+= 1 }
+                return id
+            }
+            let id = strings.withLock { t in
+                if let reused = t.free.popLast() {
+                    t.byID[Int(reused)] = s
+                    t.uses[Int(reused)] = 1
+                    return reused
+                }
+                t.byID.append(s)
+                t.uses.append(1)
+                return UInt32(truncatingIfNeeded: t.byID.count &- 1)
             }
             d[s] = id
             return id
@@ -32,10 +52,38 @@ public final class SymbolTable: Sendable {
     }
 
     /// The string with id `id`.
-    public func string(_ id: UInt32) -> String { strings.withLock { $0[Int(id)] } }
+    public func string(_ id: UInt32) -> String { strings.withLock { $0.byID[Int(id)] } }
 
-    /// Number of distinct strings.
-    public var count: Int { strings.withLock { $0.count } }
+    /// Number of strings in use.
+    public var count: Int { strings.withLock { $0.byID.count &- $0.free.count } }
+
+    /// Gives back one use of each id in `encoded` (a series the head dropped); strings left
+    /// without a use are forgotten and their ids reused.
+    func release(_ encoded: XORChunkStorage) {
+        let n = encoded.count / 4
+        let unused: [(UInt32, String)] = strings.withLock { t in
+            var out: [(UInt32, String)] = []
+            encoded.withBase { p in
+                for i in 0..<n {
+                    let id = Int(p.load(fromByteOffset: i &* 4, as: UInt32.self))
+                    t.uses[id] &-= 1
+                    if t.uses[id] == 0 { out.append((UInt32(id), t.byID[id])) }
+                }
+            }
+            return out
+        }
+        for (id, s) in unused {
+            stripe(s).withLock { d in
+                strings.withLock { t in
+                    // Taken again meanwhile, or already forgotten by another release: keep.
+                    guard t.uses[Int(id)] == 0, d[s] == id else { return }
+                    d[s] = nil
+                    t.byID[Int(id)] = ""
+                    t.free.append(id)
+                }
+            }
+        }
+    }
 
     /// `labels` as symbol ids: name, value, name, value… (4 bytes each, native order).
     func encode(_ labels: Labels) -> XORChunkStorage {
@@ -54,7 +102,8 @@ public final class SymbolTable: Sendable {
     /// The labels `encoded` stands for; `hash` is their stable hash (kept by the caller).
     func labels(_ encoded: XORChunkStorage, hash: UInt64) -> Labels {
         let n = encoded.count / 8
-        return strings.withLock { a in
+        return strings.withLock { t in
+            let a = t.byID
             var pairs: [Label] = []
             pairs.reserveCapacity(n)
             encoded.withBase { p in
@@ -72,8 +121,9 @@ public final class SymbolTable: Sendable {
     func matches(_ encoded: XORChunkStorage, _ labels: Labels) -> Bool {
         let pairs = labels.pairs
         guard encoded.count == pairs.count &* 8 else { return false }
-        return strings.withLock { a in
-            encoded.withBase { p in
+        return strings.withLock { t in
+            let a = t.byID
+            return encoded.withBase { p in
                 for (i, l) in pairs.enumerated() {
                     let name = p.load(fromByteOffset: i &* 8, as: UInt32.self)
                     let value = p.load(fromByteOffset: i &* 8 &+ 4, as: UInt32.self)

@@ -31,6 +31,9 @@ public final class Head: Sendable {
     /// to drop entries that may be gone.
     public var removalGeneration: Int { removals.load(ordering: .relaxed) }
     private let sampleCount = Atomic<Int>(0)
+    /// Series the last truncation removed: their symbols are released at the next one (hours
+    /// later), when no query can still be reading their labels.
+    private let retiring = Mutex<[MemSeries]>([])
     private let appendedCount = Atomic<Int>(0)
 
     /// Creates an empty head; closed chunks go to files under `chunkDirectory`, or stay in
@@ -171,6 +174,12 @@ public final class Head: Sendable {
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }
         postings.remove(Set(removed.map(\.ref)))
+        let retired = retiring.withLock { r in
+            let previous = r
+            r = removed
+            return previous
+        }
+        for ms in retired { ms.releaseLabels() }
         if !removed.isEmpty { removals.wrappingAdd(1, ordering: .relaxed) }
         seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
         sampleCount.wrappingAdd(-dropped, ordering: .relaxed)

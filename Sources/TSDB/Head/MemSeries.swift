@@ -28,6 +28,10 @@ public final class MemSeries: Sendable {
     /// The series' labels (built from the symbol ids on each call).
     public var labels: Labels { symbols.labels(labelIDs, hash: labelsHash) }
 
+    /// Gives the series' uses of its symbols back (the head dropped it long enough ago that no
+    /// reader still holds it).
+    func releaseLabels() { symbols.release(labelIDs) }
+
     /// True when the series' labels are exactly `labels`, without building them.
     func hasLabels(_ labels: Labels) -> Bool {
         labels.stableHash == labelsHash && symbols.matches(labelIDs, labels)
