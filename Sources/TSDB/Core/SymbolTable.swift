@@ -4,10 +4,10 @@ import Synchronization
 /// few 32-bit ids instead of an array of strings.
 ///
 /// Thread-safe. Lookups by string are striped by hash; strings by id sit behind one lock, taken
-/// once per series read. Each id counts the series using it: when the head drops series, their
-/// ids are released and a string no series uses any more is forgotten and its id reused, so
-/// series churn (pods coming and going) does not grow the table for ever. Lock order: a stripe,
-/// then the strings.
+/// once per series read. Each id counts the series using it: when a series the head dropped is
+/// freed, its ids are released and a string no series uses any more is forgotten and its id
+/// reused, so series churn (pods coming and going) does not grow the table for ever. Lock order:
+/// a stripe, then the strings.
 public final class SymbolTable: Sendable {
     private static let stripeCount = 16
     private struct Strings {
@@ -57,8 +57,8 @@ public final class SymbolTable: Sendable {
     /// Number of strings in use.
     public var count: Int { strings.withLock { $0.byID.count &- $0.free.count } }
 
-    /// Gives back one use of each id in `encoded` (a series the head dropped); strings left
-    /// without a use are forgotten and their ids reused.
+    /// Gives back one use of each id in `encoded` (a freed series, or an encoding not used);
+    /// strings left without a use are forgotten and their ids reused.
     func release(_ encoded: XORChunkStorage) {
         let n = encoded.count / 4
         let unused: [(UInt32, String)] = strings.withLock { t in

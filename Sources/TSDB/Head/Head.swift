@@ -31,9 +31,6 @@ public final class Head: Sendable {
     /// to drop entries that may be gone.
     public var removalGeneration: Int { removals.load(ordering: .relaxed) }
     private let sampleCount = Atomic<Int>(0)
-    /// Series the last truncation removed: their symbols are released at the next one (hours
-    /// later), when no query can still be reading their labels.
-    private let retiring = Mutex<[MemSeries]>([])
     private let appendedCount = Atomic<Int>(0)
 
     /// Creates an empty head; closed chunks go to files under `chunkDirectory`, or stay in
@@ -80,7 +77,11 @@ public final class Head: Sendable {
         if let s = series(labels: labels) { return (s, false) }
         let encoded = symbols.encode(labels)
         let result: (MemSeries, Bool) = hashStripes[stripe].withLock { s in
-            if let x = s.find(h, where: { $0.hasLabels(labels) }) { return (x, false) }
+            if let x = s.find(h, where: { $0.hasLabels(labels) }) {
+                // Another appender created it meanwhile: give back the uses `encode` took.
+                symbols.release(encoded)
+                return (x, false)
+            }
             let ref: UInt32
             if let f = forcedRef {
                 ref = f
@@ -174,12 +175,7 @@ public final class Head: Sendable {
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }
         postings.remove(Set(removed.map(\.ref)))
-        let retired = retiring.withLock { r in
-            let previous = r
-            r = removed
-            return previous
-        }
-        for ms in retired { ms.releaseLabels() }
+
         if !removed.isEmpty { removals.wrappingAdd(1, ordering: .relaxed) }
         seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
         sampleCount.wrappingAdd(-dropped, ordering: .relaxed)

@@ -159,7 +159,16 @@ final class HeadChunkSegment: @unchecked Sendable {
     private func toMemory() {
         guard let mapping, !inMemory else { return }
         let mem = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        mem.copyMemory(from: mapping, byteCount: flushedEnd)
+        // Read back with pread, which reports an I/O error where touching the mapping would
+        // raise SIGBUS; the mapping is the fallback.
+        var done = 0
+        while done < flushedEnd {
+            let n = pread(fd, mem + done, flushedEnd &- done, off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            done &+= n
+        }
+        if done < flushedEnd { (mem + done).copyMemory(from: mapping + done, byteCount: flushedEnd &- done) }
         (mem + flushedEnd).copyMemory(from: buffer, byteCount: end &- flushedEnd)
         buffer.deallocate()
         buffer = mem

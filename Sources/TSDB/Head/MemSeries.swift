@@ -28,9 +28,9 @@ public final class MemSeries: Sendable {
     /// The series' labels (built from the symbol ids on each call).
     public var labels: Labels { symbols.labels(labelIDs, hash: labelsHash) }
 
-    /// Gives the series' uses of its symbols back (the head dropped it long enough ago that no
-    /// reader still holds it).
-    func releaseLabels() { symbols.release(labelIDs) }
+    // The last holder is gone (the head dropped the series and no reader has it): its uses of
+    // the symbols go back, so strings no series uses any more are forgotten.
+    deinit { symbols.release(labelIDs) }
 
     /// True when the series' labels are exactly `labels`, without building them.
     func hasLabels(_ labels: Labels) -> Bool {
