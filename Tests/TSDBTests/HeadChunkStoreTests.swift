@@ -93,6 +93,14 @@ import Testing
         #expect(store.segmentCounts.inMemory >= 1)
         let all = Self.readBack(store, before + after, size: 1000)
         #expect(all.found == 200 && all.intact)
+        // Once files can be made again, the next segments are files again.
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let memoryBefore = store.segmentCounts.inMemory
+        _ = Self.fill(store, chunks: 1100, size: 1000, firstTime: 200_000)  // past the 1 MiB memory segment
+        #expect(store.segmentCounts.inMemory == memoryBefore)
+        #expect(!Self.segmentFiles(dir).isEmpty)
+        #expect(store.fileBytes > 0)
     }
 
     @Test func headCutsBlocksAndDropsChunkFilesItPersisted() throws {

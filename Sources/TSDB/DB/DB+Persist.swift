@@ -147,7 +147,7 @@ extension DB {
             for b in bs where b.meta.maxTime <= newest - rt { doomed.insert(b.directory) }
         }
         if let limit = options.retentionSize {
-            var total = walSize() + bs.reduce(Int64(0)) { $0 + $1.sizeOnDisk }
+            var total = walSize() + head.chunkStore.fileBytes + bs.reduce(Int64(0)) { $0 + $1.sizeOnDisk }
             for b in bs where total > limit {  // oldest first
                 if !doomed.contains(b.directory) { doomed.insert(b.directory) }
                 total -= b.sizeOnDisk

@@ -141,8 +141,22 @@ final class HeadChunkSegment: @unchecked Sendable {
 
     /// Removes the file (readers still holding the segment keep the mapping).
     func removeFile() {
-        if let path, fd >= 0 { unlink(path) }
+        guard let path, !fileRemoved else { return }
+        fileRemoved = true
+        unlink(path)
     }
+
+    /// Writes what is buffered and closes the file: the segment is full and only read from now
+    /// on (through the mapping, which stays), so it does not keep a descriptor open.
+    func finishWriting() {
+        flush()
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
+
+    private var fileRemoved = false
 
     private func write(_ bytes: UnsafeRawPointer, count: Int, samples: Int, at offset: Int) -> Bool {
         var header: (UInt8, UInt8) = (UInt8(truncatingIfNeeded: samples >> 8), UInt8(truncatingIfNeeded: samples))
@@ -174,7 +188,7 @@ final class HeadChunkSegment: @unchecked Sendable {
         buffer = mem
         inMemory = true
         removeFile()
-        close(fd)
+        if fd >= 0 { close(fd) }
         fd = -1
     }
 }

@@ -27,8 +27,6 @@ public final class HeadChunkStore: Sendable {
         var segments: [UInt32: HeadChunkSegment] = [:]
         var current: HeadChunkSegment?
         var nextID: UInt32 = 1
-        /// Set after a file could not be created: later segments stay in memory.
-        var fileFailed = false
     }
 
     /// The segment directory, nil for a memory-only store.
@@ -75,14 +73,15 @@ public final class HeadChunkStore: Sendable {
     /// The current segment when `count` bytes fit, else a new one.
     private func segment(for count: Int, in s: inout State) -> HeadChunkSegment {
         if let c = s.current, c.room >= count { return c }
-        s.current?.flush()
+        s.current?.finishWriting()
         let id = s.nextID
         s.nextID &+= 1
         var seg: HeadChunkSegment?
-        if let directory, !s.fileFailed {
+        // A file that cannot be created (no space, no descriptors) makes this segment a memory
+        // one; the next segment tries a file again.
+        if let directory {
             let size = Swift.max(fileSegmentBytes, count)
             seg = HeadChunkSegment(id: id, capacity: size, path: directory + "/" + String(format: "%08u", id))
-            if seg == nil { s.fileFailed = true }
         }
         let made = seg ?? HeadChunkSegment(id: id, capacity: Swift.max(Self.memorySegmentBytes, count))
         s.segments[id] = made
@@ -140,6 +139,11 @@ public final class HeadChunkStore: Sendable {
     /// Unmaps every segment's pages that reads brought in (see `HeadChunkSegment.dropMappedPages`).
     public func dropMappedPages() {
         state.withLock { s in for seg in s.segments.values { seg.dropMappedPages() } }
+    }
+
+    /// Bytes in segment files (for size-based retention, which counts the head's files too).
+    public var fileBytes: Int64 {
+        state.withLock { s in s.segments.values.reduce(Int64(0)) { $0 + ($1.inMemory ? 0 : Int64($1.end)) } }
     }
 
     /// Segments held and how many of them are in memory (for tests and diagnostics).
