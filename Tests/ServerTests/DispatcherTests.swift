@@ -65,14 +65,23 @@ import TSDB
         #expect(await d.lastNotification(group: #"{}:{alertname="Old"}"#, receiver: "r") != nil)
     }
 
-    @Test func resolvedAlertsLeaveTheirGroup() async throws {
+    static let firingXTime: Int64 = 1_000_000
+    static let groupX = #"{}:{alertname="X"}"#
+
+    /// A dispatcher on a fake clock with alert X (firing for ten minutes) put and ticked at
+    /// `firingXTime`; `step` moves the clock and ticks.
+    static func firingX() async throws -> (Dispatcher, FakeClock, @Sendable (Int64) async -> Void) {
         let clock = FakeClock()
-        let d = try Self.dispatcher(Self.timing, clock: clock)
-        let t: Int64 = 1_000_000
-        let group = #"{}:{alertname="X"}"#
-        func step(_ now: Int64) async { clock.set(now); await d.tick(now: now) }
-        await d.put([try Self.alert(["alertname": "X"], at: t - 600_000)])
-        await step(t)
+        let d = try dispatcher(timing, clock: clock)
+        let step: @Sendable (Int64) async -> Void = { now in clock.set(now); await d.tick(now: now) }
+        await d.put([try alert(["alertname": "X"], at: firingXTime - 600_000)])
+        await step(firingXTime)
+        return (d, clock, step)
+    }
+
+    @Test func resolvedAlertsLeaveTheirGroup() async throws {
+        let (d, clock, step) = try await Self.firingX()
+        let t = Self.firingXTime, group = Self.groupX
         #expect(await d.lastNotification(group: group, receiver: "r")?.firing.count == 1)
         clock.set(t + 1_000)
         await d.put([try Self.alert(["alertname": "X"], at: t - 600_000, ends: t + 1_000)])
@@ -88,13 +97,8 @@ import TSDB
     }
 
     @Test func silencingEveryAlertSendsNothing() async throws {
-        let clock = FakeClock()
-        let d = try Self.dispatcher(Self.timing, clock: clock)
-        let t: Int64 = 1_000_000
-        let group = #"{}:{alertname="X"}"#
-        func step(_ now: Int64) async { clock.set(now); await d.tick(now: now) }
-        await d.put([try Self.alert(["alertname": "X"], at: t - 600_000)])
-        await step(t)
+        let (d, _, step) = try await Self.firingX()
+        let t = Self.firingXTime, group = Self.groupX
         _ = try await d.upsertSilence(Silence(id: "", matchers: [.eq("alertname", "X")], startsAt: t, endsAt: t + 3_600_000,
                                               updatedAt: 0, createdBy: "me", comment: "quiet"))
         await step(t + 300_000)

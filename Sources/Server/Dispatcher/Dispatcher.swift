@@ -399,9 +399,9 @@ actor Dispatcher {
     }
 
     /// Sends the group's state to a receiver if it needs it; true when a delivery is pending
-    /// (started, in flight, or held back by a rate limit).
+    /// (started, in flight, or held back by a rate limit). `escalating`: an escalation step, which
+    /// notifies a firing group even when nothing changed.
     @discardableResult
-    /// `escalating`: an escalation step, which notifies a firing group even when nothing changed.
     private func notify(_ g: Group, routeReceiver: String, _ v: Visible, now: Int64, dueAt: Int64, escalating: Bool = false) -> Bool {
         let name = concreteReceiver(routeReceiver, now: now)
         guard let rc = config.receiver(name) else { return false }
