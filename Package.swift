@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "TSDB", "RuleEval",
+                "TSDB", "RuleEval", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

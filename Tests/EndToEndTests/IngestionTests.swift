@@ -158,6 +158,69 @@ import TSDB
         #expect(!(await HTTP.federate(tm.base, "last_run")).contains("last_run{"))
     }
 
+    @Test func malformedAndOversizedPushesOfEachKind() async throws {
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n",
+                                          extra: ["--web.max-request-body-bytes=64KB", "--web.max-series-per-request=3"])
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }
+        try await tm.waitReady()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let rw = ["Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"]
+        func write(_ body: [UInt8], headers: [String: String] = rw) async -> (Int, String)? {
+            await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: body, headers: headers)
+        }
+
+        // Valid snappy around a broken protobuf (a length running past the end): 400, nothing stored.
+        let broken = SnappyBlock.compress([0x0A, 0x7F, 0x0A, 0x02])
+        #expect(await write(broken)?.0 == 400)
+        // An encoding remote-write does not use: 415.
+        #expect(await write(Array("x".utf8), headers: ["Content-Encoding": "br"])?.0 == 415)
+        // Small when compressed, over the limit once decompressed: 413, like an oversized body.
+        let pad = String(repeating: "p", count: 300)
+        let bomb = RemoteWriteEncoder.encodeCompressed(try (0..<1000).map { i in
+            (try Labels(["__name__": "big", "i": "\(i)", "pad": pad]), [Sample(t: now, v: 1)])
+        })
+        #expect(bomb.count < 64 << 10, "the compressed body itself is under the limit")
+        #expect(await write(bomb)?.0 == 413)
+        #expect(!(await HTTP.federate(tm.base, "big")).contains("big{"))
+        // More series than allowed: 400 naming the limit, nothing stored.
+        let four = RemoteWriteEncoder.encodeCompressed(try (0..<4).map { i in
+            (try Labels(["__name__": "four", "i": "\(i)"]), [Sample(t: now, v: 1)])
+        })
+        let tooMany = await write(four)
+        #expect(tooMany?.0 == 400)
+        #expect(!(await HTTP.federate(tm.base, "four")).contains("four{"))
+
+        // A partial reject: the out-of-order sample is refused, the rest of the request is stored.
+        let a = try Labels(["__name__": "part", "s": "a"]), b = try Labels(["__name__": "part", "s": "b"])
+        #expect(await write(RemoteWriteEncoder.encodeCompressed([(a, [Sample(t: now, v: 1)])]))?.0 == 204)
+        let mixed = await write(RemoteWriteEncoder.encodeCompressed([(a, [Sample(t: now - 10_000, v: 2)]), (b, [Sample(t: now, v: 3)])]))
+        #expect(mixed?.0 == 400)
+        #expect(mixed?.1.contains("1 of 2 samples rejected") == true, "\(mixed?.1 ?? "")")
+        let part = await HTTP.federate(tm.base, "part")
+        #expect(part.contains(#"part{s="a"} 1 \#(now)"#) && part.contains(#"part{s="b"} 3 \#(now)"#))
+
+        // Text import: a gzip header over garbage is 400; too many series 400; both store nothing.
+        let badGzip = await HTTP.request(tm.base + "/api/v1/import/prometheus", method: "POST",
+                                         body: [0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02, 0x03], headers: ["Content-Encoding": "gzip"])
+        #expect(badGzip?.0 == 400)
+        let fourText = (0..<4).map { "imp_four{i=\"\($0)\"} 1\n" }.joined()
+        let impMany = await HTTP.request(tm.base + "/api/v1/import/prometheus", method: "POST", body: Array(fourText.utf8))
+        #expect(impMany?.0 == 400)
+        #expect(impMany?.1.contains("too many series") == true)
+        #expect(!(await HTTP.federate(tm.base, "imp_four")).contains("imp_four{"))
+
+        // Pushgateway POST replaces only the metric names it pushes; PUT replaces the group.
+        let url = tm.base + "/metrics/job/batch"
+        #expect(await HTTP.request(url, method: "PUT", body: Array("pg_a 1\npg_b 1\n".utf8))?.0 == 200)
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(await HTTP.request(url, method: "POST", body: Array("pg_a 2\n".utf8))?.0 == 200)
+        let afterPost = await HTTP.federate(tm.base, #"{job="batch"}"#)
+        #expect(afterPost.contains(#"pg_a{job="batch"} 2 "#) && afterPost.contains(#"pg_b{job="batch"} 1 "#), "\(afterPost)")
+        let pgBad = await HTTP.request(url, method: "POST", body: Array("pg_c{ 1\n".utf8))
+        #expect(pgBad?.0 == 400)
+        #expect(!(await HTTP.federate(tm.base, "pg_c")).contains("pg_c{"))
+    }
+
     @Test func killNineAfterAcknowledgedPushLosesNothing() async throws {
         let dir = NSTemporaryDirectory() + "tidemark-k9-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -112,6 +112,20 @@ import TSDB
         }
     }
 
+    @Test func keysAcceptedButNotHonouredAreWarnedAbout() throws {
+        let (_, warnings) = try Self.parse("""
+            route: {receiver: y}
+            receivers:
+              - name: y
+                webhook_configs: [{url: 'https://hook', http_config: {tls_config: {ca_file: /ca.pem}, proxy_url: 'http://proxy:3128'}}]
+                slack_configs: [{api_url: 'http://x', fields: [{title: a, value: b}]}]
+                email_configs: [{to: a@b, from: c@d, smarthost: 'mail:25', auth_secret: s, tls_config: {ca_file: /ca.pem}}]
+            """)
+        for key in ["http_config.tls_config", "http_config.proxy_url", "slack_configs[0].fields", "auth_secret", "tls_config.ca_file"] {
+            #expect(warnings.contains { $0.contains(key) }, "\(key): \(warnings)")
+        }
+    }
+
     @Test func childrenOfIdenticalSiblingsGetDistinctIDs() throws {
         let (c, _) = try Self.parse("""
             route:
@@ -189,6 +203,24 @@ import TSDB
         let custom = try Template(#"{{ range .Alerts.Firing }}{{ .Labels.instance }}{{ end }}|{{ .CommonLabels.Remove (stringSlice "severity") | len }}|{{ .GroupLabels.Names }}"#,
                                   name: "t", functions: .alertmanager)
         #expect(try data.render(custom) == "ab|1|[alertname]")
+    }
+
+    @Test func alertmanagersDefaultHTMLEmailTemplateRenders() throws {
+        let (c, _) = try Self.parse("""
+            route: {receiver: m}
+            receivers:
+              - name: m
+                email_configs: [{to: a@example.org, from: tm@example.org, smarthost: 'localhost:25', html: '{{ template "email.default.html" . }}'}]
+            """)
+        let mail = try #require(c.receiver("m")?.emails.first)
+        let html = try #require(mail.html)
+        let alert = DispatchAlert(labels: try Labels(["alertname": "Disk", "path": "<root>"]), annotations: try Labels(["summary": "a & b"]),
+                                  startsAt: 1_000, endsAt: 10_000_000, updatedAt: 1_000, generatorURL: "http://prom/graph", timeout: false)
+        let data = NotificationData(receiver: "m", alerts: [alert], groupLabels: try Labels(["alertname": "Disk"]),
+                                    externalURL: "http://tm:9090", heldBack: [], now: 5_000)
+        let body = try data.render(html)
+        #expect(body.contains("<html>") && body.contains("[FIRING:1] Disk (&lt;root&gt;)"), "\(body)")
+        #expect(body.contains("path=&lt;root&gt;") && body.contains("a &amp; b"), "label values and annotations are escaped")
     }
 
     @Test func printsTimesAsGoDoes() {

@@ -244,4 +244,26 @@ import TSDB
         await step(t + 900_000)
         #expect(await d.lastNotification(group: gy, receiver: "b") != nil)
     }
+
+    @Test func ackBeforeTheFirstNotificationStillNotifiesTheFirstStep() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher("""
+            route: {receiver: a, group_by: [alertname], group_wait: 30s, group_interval: 1m, escalation_policy: p}
+            escalation_policies:
+              - {name: p, steps: [{receiver: a, delay: 5m}, {receiver: b, delay: 5m}]}
+            receivers: [{name: a}, {name: b}]
+            """, clock: clock)
+        let t: Int64 = 1_000_000
+        await d.put([try Self.alert(["alertname": "X"], at: t)])
+        await d.tick(now: t)
+        let id = try #require(await d.groupStatuses().first?.shortID)
+        _ = try await d.acknowledge(id, by: "me", comment: "on it")
+        clock.set(t + 30_000)
+        await d.tick(now: t + 30_000)
+        let g = #"{}:{alertname="X"}"#
+        #expect(await d.lastNotification(group: g, receiver: "a")?.at == t + 30_000, "the first step is told even when acknowledged")
+        clock.set(t + 400_000)
+        await d.tick(now: t + 400_000)
+        #expect(await d.lastNotification(group: g, receiver: "b") == nil, "acknowledged: no escalation")
+    }
 }

@@ -122,6 +122,12 @@ import TSDB
         #expect(c.scrapeConfigs[0].staticConfigs[0].targets == ["localhost:9090"])
     }
 
+    @Test(arguments: [(":9090", "localhost:9090"), ("0.0.0.0:9091", "localhost:9091"), ("[::]:9092", "localhost:9092"),
+                      ("127.0.0.1:9093", "127.0.0.1:9093"), ("[::1]:9094", "[::1]:9094")])
+    func defaultConfigReachesItsOwnListener(listen: String, target: String) {
+        #expect(DefaultConfig.selfScrapeTarget(listen) == target)
+    }
+
     @Test func fileSDGroupsParseFromJSONAndYAML() throws {
         let dir = NSTemporaryDirectory() + "tm-sd-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

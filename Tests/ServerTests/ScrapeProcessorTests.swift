@@ -58,6 +58,8 @@ import TSDB
         var app = f.db.appender()
         p.storeFailure(scrapeTime: 3000, into: &app)
         #expect(StaleNaN.isStale(try f.samples("a_total").first?.1.last?.v ?? 0))
+        // As in Prometheus, a series with its own timestamps gets no stale marker.
+        #expect(try f.samples("c").first?.1 == [Sample(t: 500, v: 3), Sample(t: 600, v: 4)])
     }
 
     @Test func bodyFailingMidwayStoresNothingAndStalesTheLastGoodScrape() throws {

@@ -4,7 +4,7 @@ import Foundation
 /// and, when one answers on localhost:9100, node_exporter; and it loads `rules/` when present.
 enum DefaultConfig {
     static func yaml(listenAddress: String, nodeExporter: Bool) -> String {
-        let selfTarget = listenAddress.hasPrefix("0.0.0.0:") ? "localhost:" + listenAddress.dropFirst(8) : listenAddress
+        let selfTarget = selfScrapeTarget(listenAddress)
         var s = """
         global:
           scrape_interval: 15s
@@ -28,6 +28,16 @@ enum DefaultConfig {
             """
         }
         return s
+    }
+
+    /// Where the server reaches its own listener: a wildcard host (`:9090`, `0.0.0.0:9090`,
+    /// `[::]:9090`) is reached on localhost.
+    static func selfScrapeTarget(_ listenAddress: String) -> String {
+        guard let (host, port) = try? ListenAddress.parse(listenAddress) else { return listenAddress }
+        switch host {
+        case "0.0.0.0", "::", "": return "localhost:\(port)"
+        default: return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.

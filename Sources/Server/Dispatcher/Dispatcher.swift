@@ -318,6 +318,8 @@ actor Dispatcher {
                 targets = escalations[id]?.notified ?? []
             } else {
                 var st = escalations[id] ?? EscalationState(step: 0, stepAt: now, notified: [p.steps[0].receiver])
+                // Acknowledged before its first notification: the first step still hears of it.
+                if st.notified.isEmpty { st.notified = [p.steps[0].receiver] }
                 if st.acked && !NotificationLog.isSubset(v.firing, of: st.firingAtAck) {
                     // The group changed: the acknowledgement no longer covers it.
                     st.acked = false

@@ -28,7 +28,9 @@ enum PushBody {
                     try SnappyBlock.decompress(raw, maxDecompressedBytes: limit, into: &out)
                 }
             } catch {
-                throw Failure.response(APIResponse.text(.badRequest, "snappy: \(error)\n"))
+                let status: HTTPResponse.Status
+                if case .decompressedTooLarge = error { status = .contentTooLarge } else { status = .badRequest }
+                throw Failure.response(APIResponse.text(status, "snappy: \(error)\n"))
             }
             return out
         default:

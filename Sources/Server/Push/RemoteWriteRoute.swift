@@ -39,6 +39,8 @@ enum RemoteWriteRoute {
         case .success(let s): summary = s
         case .failure(let e):
             visitor.app.rollback()
+            // Too large once decompressed is the body limit, as for a compressed body that is.
+            if case .snappy(.decompressedTooLarge) = e { return APIResponse.text(.contentTooLarge, "\(e)\n") }
             return APIResponse.text(.badRequest, "\(e)\n")
         }
         let report: AppendReport

@@ -24,6 +24,9 @@ struct ScrapeCache {
         var labelCount: Int32
         var labelsHaveEscapes: Bool
         var openMetrics: Bool
+        /// The last sample carried its own timestamp: as in Prometheus, such a series gets no
+        /// stale marker when it disappears (the exporter owns its timeline).
+        var explicitTimestamp = false
         /// Final labels (after target labels and metric relabeling); nil when relabeling dropped it.
         var labels: Labels?
         /// Head series ref, once known.
@@ -145,6 +148,11 @@ struct ScrapeCache {
         return true
     }
 
+    /// Notes whether entry `i`'s sample in this scrape had its own timestamp.
+    mutating func setExplicitTimestamp(_ i: Int, _ explicit: Bool) {
+        if entries[i].explicitTimestamp != explicit { entries[i].explicitTimestamp = explicit }
+    }
+
     /// Whether entry `i`'s series is stored (not dropped by relabeling).
     func isKept(_ i: Int) -> Bool { entries[i].labels != nil }
     func labels(_ i: Int) -> Labels? { entries[i].labels }
@@ -196,7 +204,7 @@ struct ScrapeCache {
         // By index, reading only `seen`: iterating entries would copy (retain) each one.
         for i in entries.indices {
             let seen = entries[i].seen
-            if seen == prev, let l = entries[i].labels { out.append((l, entries[i].ref)) }
+            if seen == prev, !entries[i].explicitTimestamp, let l = entries[i].labels { out.append((l, entries[i].ref)) }
             if generation &- seen > keep { dead += 1 }
         }
         if dead > 0 && dead * 4 >= entries.count { compact(keep: keep) }
@@ -218,7 +226,7 @@ struct ScrapeCache {
 
     /// Every series the last scrape saw (for stale markers when the target goes away).
     func seenLastScrape() -> [(labels: Labels, ref: UInt32?)] {
-        entries.compactMap { e in e.seen == generation ? e.labels.map { ($0, e.ref) } : nil }
+        entries.compactMap { e in e.seen == generation && !e.explicitTimestamp ? e.labels.map { ($0, e.ref) } : nil }
     }
 
     /// Number of cached series.

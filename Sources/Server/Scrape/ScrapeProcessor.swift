@@ -155,7 +155,9 @@ struct ScrapeProcessor {
                 guard cache.isKept(idx) else { continue }
                 out.postRelabel += 1
                 if sampleLimit > 0, out.postRelabel > sampleLimit { throw ScrapeFailure.sampleLimit(limit: sampleLimit) }
-                let t = honorTimestamps ? (sample.timestamp ?? scrapeTime) : scrapeTime
+                let explicit = honorTimestamps && sample.timestamp != nil
+                cache.setExplicitTimestamp(idx, explicit)
+                let t = explicit ? (sample.timestamp ?? scrapeTime) : scrapeTime
                 pending.append(Pending(entry: idx, t: t, v: sample.value))
             }
         } catch let f as ScrapeFailure {

@@ -75,7 +75,7 @@ enum DispatcherConfigLoader {
             globals.smtpAuthIdentity = try g.string("smtp_auth_identity")
             globals.smtpRequireTLS = try g.bool("smtp_require_tls") ?? true
             globals.slackAPIURL = try stringOrFile(g, "slack_api_url", baseDirectory)
-            if let h = try g.map("http_config") { globals.auth = try httpAuth(h, baseDirectory) }
+            if let h = try g.map("http_config") { globals.auth = try httpAuth(h, baseDirectory, warnings: &warnings) }
         }
 
         // Templates: the defaults, then the users' files (whose definitions win).
@@ -195,6 +195,12 @@ enum DispatcherConfigLoader {
         return try PrometheusConfigLoader.readSecret(m, key + "_file", base)
     }
 
+    /// A warning for each of `keys` that `m` sets.
+    static func warnUnsupported(_ m: YAMLMapReader, _ keys: [String], _ warnings: inout [String],
+                                why: String = "not supported by Tidemark, ignored") {
+        for k in keys where m.keys.contains(k) { warnings.append("\(YAMLMapReader.join(m.path, k)): \(why)") }
+    }
+
     /// Fails on keys outside `known`, naming the first.
     static func rejectUnknown(_ m: YAMLMapReader, known: Set<String>) throws(ConfigError) {
         for k in m.keys where !known.contains(k) {
@@ -202,9 +208,13 @@ enum DispatcherConfigLoader {
         }
     }
 
-    static func httpAuth(_ h: YAMLMapReader, _ base: String) throws(ConfigError) -> ScrapeAuth? {
+    static func httpAuth(_ h: YAMLMapReader, _ base: String, warnings: inout [String]) throws(ConfigError) -> ScrapeAuth? {
         try rejectUnknown(h, known: ["basic_auth", "authorization", "bearer_token", "bearer_token_file", "tls_config",
                                      "proxy_url", "follow_redirects", "enable_http2", "oauth2"])
+        // Accepted so real files load, but said out loud: a private CA or a proxy would otherwise
+        // only show up as failed deliveries.
+        warnUnsupported(h, ["tls_config", "proxy_url", "oauth2"], &warnings,
+                        why: "not supported by Tidemark (deliveries use the system's trust store, no proxy, no OAuth 2), ignored")
         return try PrometheusConfigLoader.auth(h, baseDirectory: base)
     }
 
@@ -297,7 +307,7 @@ enum DispatcherConfigLoader {
             var c = WebhookConfig(url: url)
             c.sendResolved = try w.bool("send_resolved") ?? true
             c.maxAlerts = try w.int("max_alerts") ?? 0
-            if let h = try w.map("http_config") { c.auth = try httpAuth(h, baseDirectory) } else { c.auth = globals.auth }
+            if let h = try w.map("http_config") { c.auth = try httpAuth(h, baseDirectory, warnings: &warnings) } else { c.auth = globals.auth }
             if let t = try duration(w, "timeout"), t > 0 { c.timeoutMs = t }
             rec.webhooks.append(c)
         }
@@ -305,6 +315,8 @@ enum DispatcherConfigLoader {
             try rejectUnknown(s, known: ["api_url", "api_url_file", "send_resolved", "channel", "username", "icon_emoji", "icon_url",
                                          "title", "title_link", "pretext", "text", "fallback", "color", "http_config", "short_fields",
                                          "footer", "link_names", "mrkdwn_in", "callback_id", "image_url", "thumb_url", "fields", "actions"])
+            warnUnsupported(s, ["short_fields", "footer", "link_names", "mrkdwn_in", "callback_id", "image_url", "thumb_url",
+                                "fields", "actions"], &warnings)
             guard let url = try stringOrFile(s, "api_url", baseDirectory) ?? globals.slackAPIURL else {
                 throw s.error("api_url", "no global Slack API URL set either")
             }
@@ -324,12 +336,17 @@ enum DispatcherConfigLoader {
             c.iconEmoji = try template(s, "icon_emoji", default: nil, library: library)
             c.iconURL = try template(s, "icon_url", default: nil, library: library)
             c.pretext = try template(s, "pretext", default: nil, library: library)
-            if let h = try s.map("http_config") { c.auth = try httpAuth(h, baseDirectory) } else { c.auth = globals.auth }
+            if let h = try s.map("http_config") { c.auth = try httpAuth(h, baseDirectory, warnings: &warnings) } else { c.auth = globals.auth }
             rec.slacks.append(c)
         }
         for e in try r.mapList("email_configs") {
             try rejectUnknown(e, known: ["to", "from", "smarthost", "hello", "auth_username", "auth_password", "auth_password_file",
                                          "auth_identity", "auth_secret", "require_tls", "tls_config", "headers", "html", "text", "send_resolved"])
+            warnUnsupported(e, ["auth_secret"], &warnings, why: "CRAM-MD5 is not supported by Tidemark (PLAIN and LOGIN are), ignored")
+            if let tls = try e.map("tls_config") {
+                warnUnsupported(tls, ["ca_file", "cert_file", "key_file", "server_name", "min_version", "max_version"], &warnings,
+                                why: "not supported by Tidemark (the system's trust store is used), ignored")
+            }
             guard let to = try template(e, "to", default: nil, library: library) else { throw e.error("to", "missing to address in email config") }
             guard let from = try template(e, "from", default: globals.smtpFrom, library: library) else {
                 throw e.error("from", "no global SMTP from set either")

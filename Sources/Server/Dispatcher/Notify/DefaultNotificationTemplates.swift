@@ -27,5 +27,22 @@ Held back by the rate limit of this receiver since the last message: {{ len . }}
 {{ define "slack.default.color" }}{{ $color := "good" }}{{ if eq .Status "firing" }}{{ $color = "#439FE0" }}{{ range .Alerts.Firing }}{{ if eq .Labels.severity "critical" "page" "error" }}{{ $color = "danger" }}{{ else if and (eq .Labels.severity "warning") (ne $color "danger") }}{{ $color = "warning" }}{{ end }}{{ end }}{{ end }}{{ $color }}{{ end }}
 {{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}
 {{ define "email.default.text" }}{{ template "tidemark.default.text" . }}{{ end }}
+{{ define "__html_alert_list" }}{{ range . }}<li><b>{{ range .Labels.SortedPairs }}{{ .Name | html }}={{ .Value | html }} {{ end }}</b>{{ with .Annotations.summary }}<br>Summary: {{ . | html }}{{ end }}{{ with .Annotations.description }}<br>Description: {{ . | html }}{{ end }}<br>Since: {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}{{ if .GeneratorURL }}<br><a href="{{ .GeneratorURL | html }}">Source</a>{{ end }}</li>
+{{ end }}{{ end }}
+{{ define "__subject_html" }}[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .GroupLabels.SortedPairs.Values | join " " | html }}{{ if gt (len .CommonLabels) (len .GroupLabels) }} ({{ with .CommonLabels.Remove .GroupLabels.Names }}{{ .Values | join " " | html }}{{ end }}){{ end }}{{ end }}
+{{ define "email.default.html" }}<!DOCTYPE html>
+<html><head><meta charset="UTF-8"><title>{{ template "__subject_html" . }}</title></head>
+<body style="font-family: sans-serif">
+<h2 style="color: {{ if eq .Status "firing" }}#c0392b{{ else }}#27ae60{{ end }}">{{ template "__subject_html" . }}</h2>
+{{ if .Alerts.Firing }}<h3>Firing ({{ .Alerts.Firing | len }})</h3><ul>
+{{ template "__html_alert_list" .Alerts.Firing }}</ul>{{ end }}
+{{ if .Alerts.Resolved }}<h3>Resolved ({{ .Alerts.Resolved | len }})</h3><ul>
+{{ template "__html_alert_list" .Alerts.Resolved }}</ul>{{ end }}
+<p><a href="{{ template "__alertmanagerURL" . }}">Alert groups</a></p>
+</body></html>{{ end }}
+{{ define "slack.default.callbackid" }}{{ end }}
+{{ define "slack.default.iconemoji" }}{{ end }}
+{{ define "slack.default.iconurl" }}{{ end }}
+{{ define "slack.default.footer" }}{{ end }}
 """#
 }
