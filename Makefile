@@ -44,6 +44,7 @@ test: test-deps
 
 # In-process engine figures (bytes/sample, memory per series, append throughput) for the README.
 bench: deps
+	$(SWIFT) build -c release --product tidemark
 	$(SWIFT) build -c release --product tidemark-bench
 	.build/release/tidemark-bench engine
 

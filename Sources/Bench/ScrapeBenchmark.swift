@@ -61,8 +61,8 @@ struct ScrapeBenchmark: ParsableCommand {
         Thread.sleep(forTimeInterval: Double(seconds))
         let cpu = server.cpuSeconds - cpu0, scrapes = target.served - served0
         guard scrapes > 0 else { throw BenchError("no scrapes happened") }
-        print(String(format: "%d scrapes in %d s: server CPU %.3f s = %.2f ms per scrape of %d series (%.0f ns per sample, idle work included); RSS %.1f MiB",
-                     scrapes, seconds, cpu, cpu / Double(scrapes) * 1000, w.seriesCount, cpu / Double(scrapes * w.seriesCount) * 1e9,
+        print(String(format: "%d scrapes (%d gzip-compressed) in %d s: server CPU %.3f s = %.2f ms per scrape of %d series (%.0f ns per sample, idle work included); RSS %.1f MiB",
+                     scrapes, target.servedGzipped, seconds, cpu, cpu / Double(scrapes) * 1000, w.seriesCount, cpu / Double(scrapes * w.seriesCount) * 1e9,
                      Double(server.residentBytes) / 1_048_576))
     }
 

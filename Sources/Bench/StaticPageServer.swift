@@ -13,6 +13,7 @@ final class StaticPageServer: @unchecked Sendable {
     private let gzipped: [[UInt8]]
     private let lock = NSLock()
     private var servedCount = 0
+    private var gzipCount = 0
 
     init(bodies: [[UInt8]]) throws {
         self.bodies = bodies
@@ -24,6 +25,8 @@ final class StaticPageServer: @unchecked Sendable {
     }
 
     var served: Int { lock.lock(); defer { lock.unlock() }; return servedCount }
+    /// How many of them were sent gzip-compressed.
+    var servedGzipped: Int { lock.lock(); defer { lock.unlock() }; return gzipCount }
 
     private func serve(_ fd: Int32) {
         var buf = [UInt8](repeating: 0, count: 8192)
@@ -41,6 +44,7 @@ final class StaticPageServer: @unchecked Sendable {
             lock.lock()
             let body = (gzip ? gzipped : bodies)[servedCount % bodies.count]
             servedCount += 1
+            if gzip { gzipCount += 1 }
             lock.unlock()
             let encoding = gzip ? "Content-Encoding: gzip\r\n" : ""
             let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n\(encoding)Content-Length: \(body.count)\r\n\r\n"
