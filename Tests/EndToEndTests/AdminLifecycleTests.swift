@@ -40,6 +40,39 @@ import TSDB
         #expect(await HTTP.federate(tm.base, "flushed_metric").contains(#"flushed_metric{cluster="e2e"} 42"#))
     }
 
+    @Test func fileSDChangesAndSIGHUPReloadsReachTheScrapes() async throws {
+        let sdFile = NSTemporaryDirectory() + "tm-sd-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: sdFile) }
+        try "[]".write(toFile: sdFile, atomically: true, encoding: .utf8)
+        let tm = try PeerProcess.tidemark(config: """
+            scrape_configs:
+              - job_name: sd
+                scrape_interval: 1s
+                file_sd_configs: [{files: ['\(sdFile)']}]
+            """)
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir); try? FileManager.default.removeItem(atPath: tm.dir + ".yml") }
+        try await tm.waitReady()
+        // A target added to the file is picked up without a reload (the server scrapes itself).
+        try #"[{"targets": ["127.0.0.1:\#(tm.port)"], "labels": {"from": "file"}}]"#.write(toFile: sdFile, atomically: true, encoding: .utf8)
+        #expect(await PeerProcess.eventually(30) {
+            await HTTP.federate(tm.base, #"up{job="sd"}"#).contains(#"up{from="file",instance="127.0.0.1:\#(tm.port)",job="sd"} 1 "#)
+        }, "a target added to a file_sd file is scraped")
+        // Removed from the file: its series get stale markers, so they drop out of the latest values.
+        try "[]".write(toFile: sdFile, atomically: true, encoding: .utf8)
+        #expect(await PeerProcess.eventually(30) { !(await HTTP.federate(tm.base, #"up{job="sd"}"#)).contains("up{") },
+                "a target removed from the file goes stale")
+        // SIGHUP reloads the configuration file.
+        try """
+            scrape_configs:
+              - job_name: hup
+                scrape_interval: 1s
+                static_configs: [{targets: ['127.0.0.1:\(tm.port)']}]
+            """.write(toFile: tm.dir + ".yml", atomically: true, encoding: .utf8)
+        kill(tm.process.processIdentifier, SIGHUP)
+        #expect(await PeerProcess.eventually(30) { await HTTP.federate(tm.base, #"up{job="hup"}"#).contains("} 1 ") },
+                "the job of the reloaded file is scraped")
+    }
+
     @Test func adminAndLifecycleAreOffByDefault() async throws {
         let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n")
         defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import CZlib
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 import TSDB
 @testable import Server
@@ -14,15 +16,31 @@ import TSDB
     final class Fixture {
         let dir = NSTemporaryDirectory() + "tm-fetch-\(UUID().uuidString)"
         let db: DB
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = ScrapeManager.makeHTTPClient()
         init() throws { db = try DB.open(directory: dir) }
         deinit { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
     }
 
     /// Serves `/ok`, `/big` (64 KiB), `/fail` (HTTP 503) and `/slow` (answers after 30 s, calling
     /// `onSlow` when a request arrives) until the returned task is cancelled.
-    static func startTarget(onSlow: @escaping @Sendable () -> Void = {}) async throws -> (port: Int, task: Task<Void, Error>) {
+    static func startTarget(onSlow: @escaping @Sendable () -> Void = {}, seen: RequestLog = RequestLog()) async throws -> (port: Int, task: Task<Void, Error>) {
         let router = Router()
+        // Answers in the format and encoding the request asks for, as client libraries do, and
+        // only to the right bearer token.
+        router.get("negotiate") { req, _ in
+            let accept = req.headers[.accept] ?? "", encoding = req.headers[.acceptEncoding] ?? ""
+            seen.record(authorization: req.headers[.authorization] ?? "", accept: accept, acceptEncoding: encoding)
+            guard req.headers[.authorization] == "Bearer \(seen.token)" else { return Response(status: .unauthorized) }
+            let om = accept.hasPrefix("application/openmetrics-text")
+            let text = om ? "# TYPE neg counter\nneg_total{f=\"om\"} 3\n# EOF\n" : "neg_total{f=\"text\"} 3\n"
+            var headers: HTTPFields = [.contentType: om ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4"]
+            var body = Array(text.utf8)
+            if encoding.contains("gzip") {
+                body = Self.gzip(body)
+                headers[.contentEncoding] = "gzip"
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
         router.get("slow") { _, _ in
             onSlow()
             try await Task.sleep(for: .seconds(30))
@@ -93,6 +111,68 @@ import TSDB
         let q = db.querier(mint: .min, maxt: .max)
         #expect(q.select(try SeriesSelector.parse("m")).count == 2)
         #expect(q.select(try SeriesSelector.parse("big_metric")).count == 2_000)
+        try await f.client.shutdown()
+    }
+
+    /// What the `negotiate` route saw, and the token it accepts.
+    final class RequestLog: Sendable {
+        private let state = Mutex<(token: String, seen: [(authorization: String, accept: String, acceptEncoding: String)])>(("", []))
+        var token: String {
+            get { state.withLock { $0.token } }
+            set { state.withLock { $0.token = newValue } }
+        }
+        var last: (authorization: String, accept: String, acceptEncoding: String)? { state.withLock { $0.seen.last } }
+        func record(authorization: String, accept: String, acceptEncoding: String) {
+            state.withLock { $0.seen.append((authorization, accept, acceptEncoding)) }
+        }
+    }
+
+    static func gzip(_ body: [UInt8]) -> [UInt8] {
+        var strm = z_stream()
+        guard deflateInit2_(&strm, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
+                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return [] }
+        defer { deflateEnd(&strm) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&strm, uLong(body.count))))
+        var input = body
+        input.withUnsafeMutableBytes { i in
+            out.withUnsafeMutableBytes { o in
+                strm.next_in = i.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                strm.avail_in = uInt(i.count)
+                strm.next_out = o.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                strm.avail_out = uInt(o.count)
+                _ = deflate(&strm, Z_FINISH)
+            }
+        }
+        out.removeLast(Int(strm.avail_out))
+        return out
+    }
+
+    @Test func negotiatesOpenMetricsGzipAndSendsARotatedBearerToken() async throws {
+        let f = try Fixture()
+        let log = RequestLog()
+        let (port, server) = try await Self.startTarget(seen: log)
+        defer { server.cancel() }
+        let tokenFile = f.dir + "-token"
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
+        try "first\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        log.token = "first"
+        let extra = "    bearer_token_file: \(tokenFile)"
+        let h = try await Self.scrapeOnce(port: port, path: "/negotiate", extra: extra, db: f.db, client: f.client)
+        #expect(h.up == true, "\(h)")
+        let seen = try #require(log.last)
+        #expect(seen.authorization == "Bearer first")
+        #expect(seen.accept.hasPrefix("application/openmetrics-text"), "OpenMetrics first: \(seen.accept)")
+        #expect(seen.accept.contains("text/plain"), "text as the fallback: \(seen.accept)")
+        #expect(seen.acceptEncoding.contains("gzip"))
+        // The gzip-compressed OpenMetrics body was stored (its own series, not the text variant's).
+        let q = f.db.querier(mint: .min, maxt: .max)
+        #expect(q.select(try SeriesSelector.parse(#"neg_total{f="om"}"#)).count == 1)
+        // A rotated token file is read again for the next scrape, without a reload.
+        try "second\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        log.token = "second"
+        let h2 = try await Self.scrapeOnce(port: port, path: "/negotiate", extra: extra, db: f.db, client: f.client)
+        #expect(h2.up == true, "\(h2)")
+        #expect(log.last?.authorization == "Bearer second")
         try await f.client.shutdown()
     }
 

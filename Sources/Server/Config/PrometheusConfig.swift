@@ -90,15 +90,30 @@ struct FileSDConfig: Sendable, Equatable {
 /// Credentials sent with each scrape.
 enum ScrapeAuth: Sendable, Equatable {
     case basic(username: String, password: String)
+    /// Basic auth whose password is in a file, read again for every request (as Prometheus does,
+    /// so a rotated secret is picked up without a reload); `loaded` is what the config load read.
+    case basicPasswordFile(username: String, path: String, loaded: String)
     /// `Authorization: <type> <credentials>` (bearer_token and authorization use this).
     case authorization(type: String, credentials: String)
+    /// The same with the credentials in a file (bearer_token_file, credentials_file), read again
+    /// for every request.
+    case authorizationFile(type: String, path: String, loaded: String)
 
     /// The `Authorization` header value.
     var headerValue: String {
         switch self {
         case .basic(let u, let p): return "Basic " + Base64.encode(Array("\(u):\(p)".utf8))
+        case .basicPasswordFile(let u, let path, let loaded):
+            return "Basic " + Base64.encode(Array("\(u):\(Self.read(path) ?? loaded)".utf8))
         case .authorization(let t, let c): return "\(t) \(c)"
+        case .authorizationFile(let t, let path, let loaded): return "\(t) \(Self.read(path) ?? loaded)"
         }
+    }
+
+    /// The file's content without surrounding whitespace; nil when it cannot be read (the value
+    /// read at load is used then, rather than sending no credentials at all).
+    private static func read(_ path: String) -> String? {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -169,7 +169,7 @@ enum PrometheusConfigLoader {
             }
             c.fileSDConfigs.append(f)
         }
-        c.auth = try auth(m, baseDirectory: baseDirectory)
+        c.auth = try auth(m, baseDirectory: baseDirectory, warnings: &warnings)
         c.relabelConfigs = try relabelRules(m, "relabel_configs", &warnings)
         c.metricRelabelConfigs = try relabelRules(m, "metric_relabel_configs", &warnings)
         c.sampleLimit = try m.int("sample_limit") ?? 0
@@ -217,7 +217,7 @@ enum PrometheusConfigLoader {
                     a.targets.append(t)
                 }
             }
-            a.auth = try auth(am, baseDirectory: baseDirectory)
+            a.auth = try auth(am, baseDirectory: baseDirectory, warnings: &warnings)
             c.alertmanagers.append(a)
         }
         return (c, warnings)
@@ -233,36 +233,47 @@ enum PrometheusConfigLoader {
         }
     }
 
-    static func auth(_ m: YAMLMapReader, baseDirectory: String) throws(ConfigError) -> ScrapeAuth? {
+    static func auth(_ m: YAMLMapReader, baseDirectory: String, warnings: inout [String]) throws(ConfigError) -> ScrapeAuth? {
         var found: [ScrapeAuth] = []
         if let b = try m.map("basic_auth") {
-            _ = b.warnings(known: ["username", "password", "password_file", "username_file"])
+            warnings += b.warnings(known: ["username", "password", "password_file", "username_file"])
             var user = try b.string("username")
             if user == nil { user = try readSecret(b, "username_file", baseDirectory) }
             if b.node("password") != nil && b.node("password_file") != nil {
                 throw b.error("password", "at most one of password and password_file must be configured")
             }
-            var pass = try b.string("password")
-            if pass == nil { pass = try readSecret(b, "password_file", baseDirectory) }
-            found.append(.basic(username: user ?? "", password: pass ?? ""))
+            if let pass = try b.string("password") {
+                found.append(.basic(username: user ?? "", password: pass))
+            } else if let file = try b.string("password_file") {
+                let loaded = try readSecret(b, "password_file", baseDirectory) ?? ""
+                found.append(.basicPasswordFile(username: user ?? "", path: resolve(file, baseDirectory), loaded: loaded))
+            } else {
+                found.append(.basic(username: user ?? "", password: ""))
+            }
         }
         if m.node("bearer_token") != nil && m.node("bearer_token_file") != nil {
             throw m.error("bearer_token", "at most one of bearer_token and bearer_token_file must be configured")
         }
-        var token = try m.string("bearer_token")
-        if token == nil { token = try readSecret(m, "bearer_token_file", baseDirectory) }
-        if let t = token {
+        if let t = try m.string("bearer_token") {
             found.append(.authorization(type: "Bearer", credentials: t))
+        } else if let file = try m.string("bearer_token_file") {
+            let loaded = try readSecret(m, "bearer_token_file", baseDirectory) ?? ""
+            found.append(.authorizationFile(type: "Bearer", path: resolve(file, baseDirectory), loaded: loaded))
         }
         if let a = try m.map("authorization") {
-            _ = a.warnings(known: ["type", "credentials", "credentials_file"])
+            warnings += a.warnings(known: ["type", "credentials", "credentials_file"])
             let type = try a.string("type") ?? "Bearer"
             guard type.lowercased() != "basic" else {
                 throw a.error("type", "authorization type cannot be set to \"basic\", use \"basic_auth\" instead")
             }
-            var cred = try a.string("credentials")
-            if cred == nil { cred = try readSecret(a, "credentials_file", baseDirectory) }
-            found.append(.authorization(type: type, credentials: cred ?? ""))
+            if let cred = try a.string("credentials") {
+                found.append(.authorization(type: type, credentials: cred))
+            } else if let file = try a.string("credentials_file") {
+                let loaded = try readSecret(a, "credentials_file", baseDirectory) ?? ""
+                found.append(.authorizationFile(type: type, path: resolve(file, baseDirectory), loaded: loaded))
+            } else {
+                found.append(.authorization(type: type, credentials: ""))
+            }
         }
         guard found.count <= 1 else {
             throw ConfigError(path: m.path, line: nil,

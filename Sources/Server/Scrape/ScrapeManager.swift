@@ -17,10 +17,15 @@ actor ScrapeManager {
     init(db: DB, logger: Logger) {
         self.db = db
         self.logger = logger
+        self.client = Self.makeHTTPClient()
+    }
+
+    /// The client scrape loops share: it inflates gzip bodies (the loops ask for gzip).
+    static func makeHTTPClient() -> HTTPClient {
         var c = HTTPClient.Configuration()
         c.decompression = .enabled(limit: .ratio(200))
         c.timeout.connect = .seconds(10)
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: c)
     }
 
     /// The targets being scraped and their health.

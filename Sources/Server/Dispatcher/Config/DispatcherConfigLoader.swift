@@ -215,7 +215,7 @@ enum DispatcherConfigLoader {
         // only show up as failed deliveries.
         warnUnsupported(h, ["tls_config", "proxy_url", "oauth2"], &warnings,
                         why: "not supported by Tidemark (deliveries use the system's trust store, no proxy, no OAuth 2), ignored")
-        return try PrometheusConfigLoader.auth(h, baseDirectory: base)
+        return try PrometheusConfigLoader.auth(h, baseDirectory: base, warnings: &warnings)
     }
 
     static func matchers(_ m: YAMLMapReader, _ key: String, _ matchKey: String, _ matchReKey: String) throws(ConfigError) -> [Matcher] {
