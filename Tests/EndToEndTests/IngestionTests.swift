@@ -199,6 +199,21 @@ import TSDB
         let part = await HTTP.federate(tm.base, "part")
         #expect(part.contains(#"part{s="a"} 1 \#(now)"#) && part.contains(#"part{s="b"} 3 \#(now)"#))
 
+        // Invalid label names, metric names or a name given twice make the request malformed:
+        // 400 naming the series and label, and nothing of it stored (not even its valid series).
+        let good = try Labels(["__name__": "inv", "ok": "1"])
+        for (bad, message) in [
+            (Labels(sortedUnchecked: [Label(name: "0bad", value: "x"), Label(name: "__name__", value: "inv")]), "invalid label name"),
+            (Labels(sortedUnchecked: [Label(name: "__name__", value: "0inv")]), "invalid metric name"),
+            (Labels(sortedUnchecked: [Label(name: "__name__", value: "inv"), Label(name: "a", value: "1"), Label(name: "a", value: "2")]),
+             "duplicate label name"),
+        ] {
+            let r = await write(RemoteWriteEncoder.encodeCompressed([(good, [Sample(t: now, v: 2)]), (bad, [Sample(t: now, v: 1)])]))
+            #expect(r?.0 == 400)
+            #expect(r?.1.contains("timeseries 1") == true && r?.1.contains(message) == true, "\(r?.1 ?? "")")
+        }
+        #expect(!(await HTTP.federate(tm.base, "inv")).contains("inv{"))
+
         // Text import: a gzip header over garbage is 400; too many series 400; both store nothing.
         let badGzip = await HTTP.request(tm.base + "/api/v1/import/prometheus", method: "POST",
                                          body: [0x1F, 0x8B, 0x08, 0x00, 0x01, 0x02, 0x03], headers: ["Content-Encoding": "gzip"])

@@ -1,17 +1,19 @@
 import Foundation
 import Hummingbird
 import Logging
+import RuleEval
 import TSDB
 
 /// `/api/v1/admin/tsdb/*`, only with `--web.enable-admin-api` (as Prometheus).
 enum AdminRoutes {
     static func register(on router: Router<BasicRequestContext>, db: DB, logger: Logger) {
         // Persists the head into blocks and truncates the WAL.
+        // Flushing writes blocks for seconds: off the cooperative pool, so other requests go on.
         router.post("/api/v1/admin/tsdb/flush") { _, _ -> Response in
-            do {
-                try db.flush()
-                return APIResponse.success("null")
-            } catch {
+            let result = await PromQLEngine.onDedicatedThread { Result { try db.flush() } }
+            switch result {
+            case .success: return APIResponse.success("null")
+            case .failure(let error):
                 logger.error("flush failed: \(error)")
                 return APIResponse.error(.internalServerError, type: "internal", "flush failed: \(error)")
             }
@@ -19,11 +21,14 @@ enum AdminRoutes {
         // Hard links of every block into snapshots/<name>; the head is flushed first unless skip_head=true.
         router.post("/api/v1/admin/tsdb/snapshot") { req, _ -> Response in
             let skipHead = QueryParameters(req).first("skip_head").map { $0 == "true" || $0 == "1" } ?? false
-            do {
+            let result = await PromQLEngine.onDedicatedThread { Result { () throws -> String in
                 if !skipHead { try db.flush() }
-                let name = try snapshot(db)
+                return try snapshot(db)
+            } }
+            switch result {
+            case .success(let name):
                 return APIResponse.success("{\"name\":\(APIResponse.jsonString(name))}")
-            } catch {
+            case .failure(let error):
                 logger.error("snapshot failed: \(error)")
                 return APIResponse.error(.internalServerError, type: "internal", "create snapshot: \(error)")
             }
