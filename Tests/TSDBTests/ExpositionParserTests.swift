@@ -317,6 +317,27 @@ struct ExpositionParserTests {
         }
     }
 
+    @Test("Prometheus files suite: every exposition file parses, in its format; prints the pass count")
+    func everyPrometheusFileParses() throws {
+        let root = ExpoConformance.prometheusFiles
+        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".txt") || $0.hasSuffix(".prom") }
+            // dump-series-N hold JSON objects (promtool's series dumps), not exposition text.
+            .filter { !$0.contains("dump-series-") }
+            .sorted()
+        #expect(files.count >= 10, "\(files)")
+        var passed = 0
+        for f in files {
+            let format: ExpositionFormat = f.contains(".om.") || f.contains("openmetrics") ? .openMetrics : .prometheusText
+            // As a scrape parses them: client_golang's negative histogram sums are accepted.
+            let r = expoParse(try #require(ExpoConformance.read(root + "/" + f)), format, validation: .compatible)
+            #expect(r.error == nil, "\(f): \(String(describing: r.error))")
+            #expect(!r.samples.isEmpty, "\(f)")
+            if r.error == nil && !r.samples.isEmpty { passed += 1 }
+        }
+        print("Prometheus files suite: \(passed)/\(files.count) parsed")
+    }
+
     // MARK: - Prometheus text leniency
 
     @Test("Prometheus text: blanks, comments, blank lines, trailing commas, Go float spellings")
