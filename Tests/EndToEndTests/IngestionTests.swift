@@ -84,10 +84,25 @@ import TSDB
                 && out.contains("prometheus_build_info{")
         }
         #expect(arrived)
-        // The values match what Prometheus serves itself (a constant series: build info is 1).
+        // The series match what Prometheus itself stored: the same label sets and values of a
+        // constant series (build info), and the same set of series of the job once both settle.
         let build = await HTTP.federate(tm.base, "prometheus_build_info")
-        #expect(build.contains(#"version="2.42.0"#) || build.contains("version="))
+        let own = await HTTP.federate("http://127.0.0.1:\(promPort)", "prometheus_build_info")
+        func series(_ text: String) -> Set<String> {
+            Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+                String(line.split(separator: " ").dropLast().joined(separator: " "))  // name{labels} value, without the timestamp
+            })
+        }
+        #expect(!series(own).isEmpty && series(build) == series(own), "\(build) vs \(own)")
         #expect(build.contains("} 1 "))
+        #expect(await PeerProcess.eventually(30) {
+            let names: (String) -> Set<String> = { t in
+                Set(t.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "{").first.map(String.init) })
+            }
+            let ours = names(await HTTP.federate(tm.base, #"{job="prom"}"#))
+            let theirs = names(await HTTP.federate("http://127.0.0.1:\(promPort)", #"{job="prom"}"#))
+            return !theirs.isEmpty && theirs.isSubset(of: ours)
+        }, "every metric name Prometheus stored for the job arrived")
         // No rejects were reported by our side.
         let metrics = await HTTP.request(tm.base + "/metrics")?.1 ?? ""
         #expect(metrics.contains("tidemark_tsdb_samples_appended_total "))
