@@ -266,4 +266,81 @@ import TSDB
         await d.tick(now: t + 400_000)
         #expect(await d.lastNotification(group: g, receiver: "b") == nil, "acknowledged: no escalation")
     }
+
+    @Test func muteAndActiveTimeIntervalsHoldNotificationsBack() async throws {
+        let clock = FakeClock()
+        let yaml = """
+            route:
+              receiver: r
+              group_by: [alertname]
+              group_wait: 0s
+              group_interval: 1m
+              routes:
+                - {matchers: [team=ops], receiver: r, mute_time_intervals: [weekend]}
+                - {matchers: [team=dev], receiver: r, active_time_intervals: [weekend]}
+            time_intervals:
+              - name: weekend
+                time_intervals: [{weekdays: [saturday, sunday]}]
+            receivers: [{name: r}]
+            """
+        let d = try Self.dispatcher(yaml, clock: clock)
+        // Saturday 1970-01-03 12:00 UTC, then Monday 1970-01-05 12:00 UTC.
+        let saturday: Int64 = 2 * 86_400_000 + 43_200_000, monday: Int64 = 4 * 86_400_000 + 43_200_000
+        let routes = try DispatcherConfigLoader.parse(yaml).0.route.routes
+        let ops = routes[0].id + #":{alertname="Ops"}"#, dev = routes[1].id + #":{alertname="Dev"}"#
+        func step(_ t: Int64) async { clock.set(t); await d.tick(now: t) }
+        clock.set(saturday)
+        await d.put([try Self.alert(["alertname": "Ops", "team": "ops"], at: saturday, ends: monday + 86_400_000),
+                     try Self.alert(["alertname": "Dev", "team": "dev"], at: saturday, ends: monday + 86_400_000)])
+        await step(saturday)
+        await step(saturday + 60_000)
+        #expect(await d.lastNotification(group: ops, receiver: "r") == nil, "muted at the weekend")
+        #expect(await d.lastNotification(group: dev, receiver: "r") != nil, "active at the weekend")
+        await step(monday)
+        #expect(await d.lastNotification(group: ops, receiver: "r")?.at == monday, "sent once the mute interval is over")
+        #expect(await d.lastNotification(group: dev, receiver: "r")?.at == saturday, "outside its active interval: held")
+    }
+
+    @Test func alertsWithoutEndsAtResolveAfterTheResolveTimeout() async throws {
+        let clock = FakeClock()
+        let d = try Self.dispatcher("""
+            global: {resolve_timeout: 2m}
+            route: {receiver: r, group_by: ['...'], group_wait: 0s, group_interval: 1m}
+            receivers: [{name: r}]
+            """, clock: clock)
+        let t: Int64 = 1_000_000
+        clock.set(t)
+        let posted = [AlertmanagerJSON.PostableAlert(labels: ["alertname": "Gone", "i": "1"], annotations: nil, startsAt: nil, endsAt: nil,
+                                                     generatorURL: nil),
+                      AlertmanagerJSON.PostableAlert(labels: ["alertname": "Gone", "i": "2"], annotations: nil, startsAt: nil, endsAt: nil,
+                                                     generatorURL: nil)]
+        let (alerts, errors) = AlertmanagerJSON.alerts(posted, now: t, resolveTimeoutMs: await d.resolveTimeoutMs)
+        #expect(errors.isEmpty)
+        #expect(alerts.map(\.endsAt) == [t + 120_000, t + 120_000])
+        await d.put(alerts)
+        await d.tick(now: t)
+        // group_by '...': every label set is a group of its own.
+        let g1 = #"{}:{alertname="Gone", i="1"}"#
+        #expect(await d.groupCount == 2)
+        #expect(await d.lastNotification(group: g1, receiver: "r")?.firing.count == 1)
+        // Not re-posted: resolved once the timeout passes, and that is notified.
+        clock.set(t + 180_000)
+        await d.tick(now: t + 180_000)
+        #expect(await d.lastNotification(group: g1, receiver: "r")?.resolved.count == 1)
+    }
+
+    @Test func olderMatchAndMatchREKeysRoute() throws {
+        let (c, _) = try DispatcherConfigLoader.parse("""
+            route:
+              receiver: default
+              routes:
+                - {match: {team: db}, receiver: db}
+                - {match_re: {service: 'api|web'}, receiver: front}
+            receivers: [{name: default}, {name: db}, {name: front}]
+            """)
+        func receivers(_ l: [String: String]) throws -> [String] { Dispatcher.matchingRoutes(c.route, try Labels(l)).map(\.receiver) }
+        #expect(try receivers(["team": "db"]) == ["db"])
+        #expect(try receivers(["service": "web"]) == ["front"])
+        #expect(try receivers(["service": "webserver"]) == ["default"], "match_re is anchored")
+    }
 }
