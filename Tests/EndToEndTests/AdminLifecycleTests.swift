@@ -81,6 +81,17 @@ import TSDB
         #expect(await HTTP.request(tm.base + "/-/reload", method: "POST")?.0 == 403)
     }
 
+    @Test func invalidDispatcherConfigStopsTheStartWithTheKeyNamed() async throws {
+        let file = NSTemporaryDirectory() + "tm-bad-am-\(UUID().uuidString).yml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "route:\n  receiver: nobody\n  group_wait: soon\nreceivers: [{name: nobody}]\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", extra: ["--dispatcher.config.file", file])
+        defer { try? FileManager.default.removeItem(atPath: tm.dir) }
+        tm.process.waitUntilExit()
+        #expect(tm.process.terminationStatus != 0)
+        #expect(tm.stderr.contains("route.group_wait"), "\(tm.stderr)")
+    }
+
     @Test func invalidConfigStopsTheStartWithTheKeyNamed() async throws {
         let tm = try PeerProcess.tidemark(config: "global:\n  scrape_timeout: 2m\n")
         defer { try? FileManager.default.removeItem(atPath: tm.dir) }

@@ -124,6 +124,18 @@ import Testing
         #expect(status["state"] as? String == "suppressed")
         #expect((status["inhibitedBy"] as? [String])?.count == 1)
 
+        // One silence by ID, and the status document, as Alertmanager's API gives them.
+        let one = await HTTP.request(h.tm.base + "/api/v2/silence/\(silenceID)")
+        #expect(one?.0 == 200)
+        let silence = try JSONSerialization.jsonObject(with: Data((one?.1 ?? "{}").utf8)) as? [String: Any]
+        #expect(silence?["id"] as? String == silenceID)
+        #expect((silence?["status"] as? [String: Any])?["state"] as? String == "active")
+        #expect(await HTTP.request(h.tm.base + "/api/v2/silence/00000000-0000-0000-0000-000000000000")?.0 == 404)
+        let statusDoc = await HTTP.request(h.tm.base + "/api/v2/status")
+        let statusJSON = try JSONSerialization.jsonObject(with: Data((statusDoc?.1 ?? "{}").utf8)) as? [String: Any]
+        #expect(((statusJSON?["config"] as? [String: Any])?["original"] as? String)?.contains("route:") == true)
+        #expect(statusJSON?["versionInfo"] != nil && statusJSON?["uptime"] != nil && statusJSON?["cluster"] != nil)
+
         // Expired through amtool: the silenced alert is notified at the next flush.
         #expect(try h.amtool(["silence", "expire", silenceID]).0 == 0)
         let (_, afterExpire) = try h.amtool(["silence", "query"])
