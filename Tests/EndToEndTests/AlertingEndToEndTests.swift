@@ -85,6 +85,10 @@ import Testing
         #expect((alert?["generatorURL"] as? String)?.contains("/graph?g0.expr=") == true)
         #expect(((alert?["status"] as? [String: Any])?["state"] as? String) == "active")
 
+        // Both downstreams at once: the built-in dispatcher holds it as well (Alertmanager's API).
+        let builtIn = await HTTP.request(tm.base + "/api/v2/alerts")?.1 ?? ""
+        #expect(builtIn.contains(#""alertname":"ValueHigh""#) && builtIn.contains(#""cluster":"e2e""#), "\(builtIn)")
+
         // The API reports it firing too.
         let api = await HTTP.request(tm.base + "/api/v1/alerts")?.1 ?? ""
         #expect(api.contains(#""state":"firing""#) && api.contains(#""alertname":"ValueHigh""#), "\(api)")
