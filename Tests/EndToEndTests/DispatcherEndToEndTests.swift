@@ -11,7 +11,12 @@ import Testing
     @Test func groupsWaitsAndRepeatsLikeAlertmanager() async throws {
         let sink = try WebhookSink()
         defer { sink.stop() }
+        let templates = NSTemporaryDirectory() + "tm-templates-\(UUID().uuidString).tmpl"
+        defer { try? FileManager.default.removeItem(atPath: templates) }
+        try #"{{ define "custom.title" }}{{ .GroupLabels.alertname }} at {{ .ExternalURL }}{{ end }}"#
+            .write(toFile: templates, atomically: true, encoding: .utf8)
         let h = try await DispatcherHarness.start("""
+            templates: ['\(templates)']
             route:
               receiver: team
               group_by: [alertname]
@@ -22,10 +27,15 @@ import Testing
               - name: team
                 webhook_configs:
                   - url: http://127.0.0.1:\(sink.port)/hook
+                  - url: http://127.0.0.1:\(sink.port)/limited
+                    max_alerts: 1
+                    http_config: {authorization: {credentials: s3cret}}
                 slack_configs:
                   - api_url: http://127.0.0.1:\(sink.port)/slack
                     channel: '#alerts'
                     send_resolved: true
+                  - api_url: http://127.0.0.1:\(sink.port)/custom
+                    title: '{{ template "custom.title" . }}'
             """)
         defer { h.tm.stop() }
         let posted = Date()
@@ -52,6 +62,17 @@ import Testing
         #expect(att["color"] as? String == "danger")
         #expect((att["text"] as? String)?.contains("instance=b") == true)
         #expect(diskSlack["channel"] as? String == "#alerts")
+
+        // max_alerts truncates (and says how many were left out); http_config's credentials are sent.
+        #expect(await sink.wait { r in r.contains { $0.path == "/limited" && $0.json.map(Webhook.group) == "Disk" } })
+        let limited = try #require(sink.requests.first { $0.path == "/limited" && $0.json.map(Webhook.group) == "Disk" })
+        #expect(limited.headers["authorization"] == "Bearer s3cret")
+        #expect((limited.json?["alerts"] as? [Any])?.count == 1)
+        #expect(limited.json?["truncatedAlerts"] as? Int == 1)
+        // A template from the `templates` files, with the notification data's ExternalURL.
+        #expect(await sink.wait { r in r.contains { $0.path == "/custom" } })
+        let custom = sink.notifications("/custom").compactMap { (($0["attachments"] as? [[String: Any]])?.first?["title"] as? String) }
+        #expect(custom.contains { $0.hasPrefix("Disk at http") }, "\(custom)")
 
         // A new alert in a group: sent at the next group_interval, not before and not at once.
         let before = sink.notifications("/hook").count
