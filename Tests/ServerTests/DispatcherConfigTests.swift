@@ -223,6 +223,31 @@ import TSDB
         #expect(body.contains("path=&lt;root&gt;") && body.contains("a &amp; b"), "label values and annotations are escaped")
     }
 
+    @Test func slackAndEmailCarryTheHeldBackSummary() throws {
+        let (c, _) = try Self.parse("""
+            route: {receiver: r}
+            receivers:
+              - name: r
+                slack_configs: [{api_url: 'http://x'}]
+                email_configs: [{to: a@example.org, from: tm@example.org, smarthost: 'localhost:25', html: '<p>hi</p>'}]
+            """)
+        let r = try #require(c.receiver("r"))
+        let alert = DispatchAlert(labels: try Labels(["alertname": "Disk"]), annotations: Labels(sortedUnchecked: []),
+                                  startsAt: 1_000, endsAt: 10_000_000, updatedAt: 1_000, generatorURL: "", timeout: false)
+        let held = [ReceiverRateLimiter.Held(groupID: "g", groupLabels: try Labels(["alertname": "CPU"]), firing: 3, resolved: 1, count: 2)]
+        let data = NotificationData(receiver: "r", alerts: [alert], groupLabels: try Labels(["alertname": "Disk"]),
+                                    externalURL: "http://tm", heldBack: held, now: 5_000)
+        let slack = String(decoding: try SlackPayload.encode(try #require(r.slacks.first), data: data), as: UTF8.self)
+        #expect(slack.contains("held back") && slack.contains("alertname=CPU: 3 firing, 1 resolved"), "\(slack)")
+        let mail = try EmailMessage.build(try #require(r.emails.first), data: data)
+        // Bodies are base64: decode every base64 line run and look for the summary in both parts.
+        let decoded = mail.text.components(separatedBy: "\r\n\r\n").compactMap { part -> String? in
+            let b64 = part.components(separatedBy: "\r\n").prefix { !$0.hasPrefix("--") }.joined()
+            return Data(base64Encoded: b64).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(decoded.filter { $0.contains("alertname=CPU: 3 firing, 1 resolved") }.count >= 2, "text and HTML parts: \(decoded)")
+    }
+
     @Test func printsTimesAsGoDoes() {
         #expect(DispatcherTime.format(0) == "0001-01-01T00:00:00Z")
         #expect(DispatcherTime.format(Self.ms("2026-11-24T10:00:00Z")) == "2026-11-24T10:00:00Z")
