@@ -199,10 +199,18 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
 
         let readiness = Readiness()
+        let startup: StartupServer
+        do {
+            startup = try await StartupServer(host: host, port: port, logger: logger)
+        } catch {
+            logger.critical("cannot listen on \(listenAddress): \(error)")
+            throw ExitCode(1)
+        }
         let db: DB
         do {
             db = try DB.open(directory: storagePath, options: options, logger: logger)
         } catch {
+            await startup.stop()
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
@@ -264,6 +272,8 @@ struct TidemarkCommand: AsyncParsableCommand {
         if let (d, _) = dispatcher {
             AlertmanagerAPIRoutes.register(on: router, dispatcher: d, version: TidemarkVersion.string)
         }
+        // Storage is open: the real server takes the port over (refused for a few milliseconds).
+        await startup.stop()
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import TSDB
 
 /// Starts the real `tidemark` binary on a loopback port and talks HTTP to it.
 @Suite struct ServerStartupTests {
@@ -70,5 +71,48 @@ import Testing
         p.terminate()
         p.waitUntilExit()
         #expect(p.terminationReason == .exit)
+    }
+
+    @Test func answers503UntilTheWALIsReplayed() async throws {
+        let dir = NSTemporaryDirectory() + "tidemark-replay-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+        try await tm.waitReady()
+        // Enough WAL that replaying it takes a moment: 40 k series × 8 samples.
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for batch in 0..<20 {
+            let series = try (0..<2_000).map { i in
+                (try Labels(["__name__": "replay_test", "b": "\(batch)", "i": "\(i)"]),
+                 (0..<8).map { Sample(t: now - 8_000 + Int64($0) * 1000, v: Double($0)) })
+            }
+            let r = await HTTP.request(tm.base + "/api/v1/write", method: "POST", body: RemoteWriteEncoder.encodeCompressed(series),
+                                       headers: ["Content-Encoding": "snappy"])
+            #expect(r?.0 == 204)
+        }
+        tm.kill9()
+        tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+        defer { tm.stop() }
+        // From the first answer on: healthy, and 503 until ready, rather than refused connections
+        // (except for the moment the real server takes the port over).
+        var statuses: [Int] = [], queries: [Int] = [], healthy: [Int] = []
+        var refusedAfterFirstAnswer = 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let (code, _) = await HTTP.request(tm.base + "/-/ready") {
+                statuses.append(code)
+                if code == 200 { break }
+                if let h = await HTTP.request(tm.base + "/-/healthy")?.0 { healthy.append(h) }
+                if let q = await HTTP.request(tm.base + "/api/v1/query?query=up")?.0 { queries.append(q) }
+            } else if !statuses.isEmpty {
+                refusedAfterFirstAnswer += 1
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(statuses.contains(503), "a replay of 320 k samples is long enough to be seen: \(statuses.count) answers")
+        #expect(statuses.last == 200)
+        #expect(queries.contains(503), "other endpoints answer 503 during the replay: \(queries)")
+        #expect(healthy.allSatisfy { $0 == 200 } && !healthy.isEmpty)
+        #expect(refusedAfterFirstAnswer <= 5, "refused only while the port changes hands: \(refusedAfterFirstAnswer)")
+        #expect(await HTTP.federate(tm.base, #"replay_test{b="19",i="1999"}"#).contains(" 7 "))
     }
 }
