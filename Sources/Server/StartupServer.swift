@@ -21,11 +21,16 @@ struct StartupServer {
             logger: quiet
         )
         // No signal handlers of its own: SIGTERM during the replay ends the process as usual.
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let task = Task {
+            // Ends the wait below whether the server ran or failed to bind.
+            defer { signal.finish() }
+            try await app.runService(gracefulShutdownSignals: [])
+        }
         var it = bound.makeAsyncIterator()
         if await it.next() == nil {
             // The stream ended without the server running: binding failed.
             try await task.value
+            throw StartupServerError.stoppedBeforeListening
         }
         self.task = task
     }
@@ -35,6 +40,12 @@ struct StartupServer {
         task.cancel()
         _ = try? await task.value
     }
+}
+
+/// The start-up server ended without ever listening.
+enum StartupServerError: Error, CustomStringConvertible {
+    case stoppedBeforeListening
+    var description: String { "the listener stopped before it started" }
 }
 
 /// Answers every request but the health check with 503 while starting up.

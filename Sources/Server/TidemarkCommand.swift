@@ -208,7 +208,11 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
         let db: DB
         do {
-            db = try DB.open(directory: storagePath, options: options, logger: logger)
+            // The replay runs for seconds: off the cooperative pool, which the start-up server needs.
+            let opened = await PromQLEngine.onDedicatedThread { [storagePath, options, logger] in
+                Result { try DB.open(directory: storagePath, options: options, logger: logger) }
+            }
+            db = try opened.get()
         } catch {
             await startup.stop()
             logger.critical("cannot start: \(error)")

@@ -111,6 +111,32 @@ import TSDB
         #expect(a.scrapeConfigs[0] != c.scrapeConfigs[0] && a.scrapeConfigs[1] == c.scrapeConfigs[1])
     }
 
+    @Test func credentialFilesAreReadForEveryRequestAndComparedByPath() throws {
+        let dir = NSTemporaryDirectory() + "tm-cred-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pw1\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+        try "cred1\n".write(toFile: dir + "/cred", atomically: true, encoding: .utf8)
+        let yaml = """
+            scrape_configs:
+              - job_name: a
+                basic_auth: {username: u, password_file: pw}
+              - job_name: b
+                authorization: {type: Token, credentials_file: cred}
+            """
+        let first = try PrometheusConfigLoader.parse(yaml, baseDirectory: dir).config
+        let basic = try #require(first.scrapeConfigs[0].auth), token = try #require(first.scrapeConfigs[1].auth)
+        #expect(basic.headerValue == "Basic " + Base64.encode(Array("u:pw1".utf8)))
+        #expect(token.headerValue == "Token cred1")
+        try "pw2\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
+        try "cred2\n".write(toFile: dir + "/cred", atomically: true, encoding: .utf8)
+        #expect(basic.headerValue == "Basic " + Base64.encode(Array("u:pw2".utf8)), "read again, no reload")
+        #expect(token.headerValue == "Token cred2")
+        // Reloaded after the rotation: the same configuration (scrape loops are not restarted).
+        let second = try PrometheusConfigLoader.parse(yaml, baseDirectory: dir).config
+        #expect(second.scrapeConfigs == first.scrapeConfigs)
+    }
+
     @Test func emptyConfigGetsDefaults() throws {
         let (c, w) = try PrometheusConfigLoader.parse("", baseDirectory: ".")
         #expect(c.global.scrapeIntervalMs == 60_000 && c.scrapeConfigs.isEmpty && w.isEmpty)

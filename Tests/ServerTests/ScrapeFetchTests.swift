@@ -72,6 +72,10 @@ import TSDB
     /// timeout and wait are generous: suites run in parallel on two cores, and a starved loop must
     /// not turn into a timed-out or cancelled scrape.
     static func scrapeOnce(port: Int, path: String, extra: String, db: DB, client: HTTPClient) async throws -> TargetHealth {
+        try await scrapeOnce(port: port, config: try config(path: path, extra: extra), db: db, client: client)
+    }
+
+    static func config(path: String, extra: String) throws -> ScrapeConfig {
         let (c, _) = try PrometheusConfigLoader.parse("""
             scrape_configs:
               - job_name: t
@@ -80,7 +84,10 @@ import TSDB
                 metrics_path: \(path)
             \(extra)
             """, baseDirectory: ".")
-        let config = c.scrapeConfigs[0]
+        return c.scrapeConfigs[0]
+    }
+
+    static func scrapeOnce(port: Int, config: ScrapeConfig, db: DB, client: HTTPClient) async throws -> TargetHealth {
         let target = try ScrapeTarget.make(group: TargetGroup(targets: ["127.0.0.1:\(port)"], labels: [], source: "test"), config: config)[0]
         var quiet = Logger(label: "scrape")
         quiet.logLevel = .critical
@@ -156,8 +163,9 @@ import TSDB
         defer { try? FileManager.default.removeItem(atPath: tokenFile) }
         try "first\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         log.token = "first"
-        let extra = "    bearer_token_file: \(tokenFile)"
-        let h = try await Self.scrapeOnce(port: port, path: "/negotiate", extra: extra, db: f.db, client: f.client)
+        // One configuration for both scrapes: the second must read the file again by itself.
+        let config = try Self.config(path: "/negotiate", extra: "    bearer_token_file: \(tokenFile)")
+        let h = try await Self.scrapeOnce(port: port, config: config, db: f.db, client: f.client)
         #expect(h.up == true, "\(h)")
         let seen = try #require(log.last)
         #expect(seen.authorization == "Bearer first")
@@ -170,7 +178,7 @@ import TSDB
         // A rotated token file is read again for the next scrape, without a reload.
         try "second\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
         log.token = "second"
-        let h2 = try await Self.scrapeOnce(port: port, path: "/negotiate", extra: extra, db: f.db, client: f.client)
+        let h2 = try await Self.scrapeOnce(port: port, config: config, db: f.db, client: f.client)
         #expect(h2.up == true, "\(h2)")
         #expect(log.last?.authorization == "Bearer second")
         try await f.client.shutdown()

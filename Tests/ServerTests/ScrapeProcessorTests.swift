@@ -81,6 +81,19 @@ import TSDB
         #expect(try f.samples("d").isEmpty)
     }
 
+    @Test func aFailedBodyDoesNotChangeWhichSeriesGoStale() throws {
+        let f = try Fixture()
+        let c = try Self.config()
+        var p = ScrapeProcessor(target: try Self.target(c), config: c)
+        try Self.store(&p, f.db, "a 1\n", at: 1000)
+        // The failing body gives `a` a timestamp before it breaks: nothing of it counts.
+        #expect(throws: ScrapeFailure.self) { try Self.store(&p, f.db, "a 2 1500\nb{ 3\n", at: 2000) }
+        var app = f.db.appender()
+        p.storeFailure(scrapeTime: 3000, into: &app)
+        let a = try f.samples("a").first?.1 ?? []
+        #expect(a.count == 2 && a.last?.t == 3000 && StaleNaN.isStale(a.last?.v ?? 0), "\(a)")
+    }
+
     @Test func reorderedAndRenamedSeriesAreFoundAcrossScrapes() throws {
         let f = try Fixture()
         let c = try Self.config()

@@ -110,6 +110,18 @@ enum ScrapeAuth: Sendable, Equatable {
         }
     }
 
+    /// Equal when configured the same: a file's content at load is left out, so a reload after a
+    /// secret rotation does not restart the scrapes that read it (as Prometheus compares paths).
+    static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case let (.basic(u1, p1), .basic(u2, p2)): return u1 == u2 && p1 == p2
+        case let (.basicPasswordFile(u1, f1, _), .basicPasswordFile(u2, f2, _)): return u1 == u2 && f1 == f2
+        case let (.authorization(t1, c1), .authorization(t2, c2)): return t1 == t2 && c1 == c2
+        case let (.authorizationFile(t1, f1, _), .authorizationFile(t2, f2, _)): return t1 == t2 && f1 == f2
+        default: return false
+        }
+    }
+
     /// The file's content without surrounding whitespace; nil when it cannot be read (the value
     /// read at load is used then, rather than sending no credentials at all).
     private static func read(_ path: String) -> String? {

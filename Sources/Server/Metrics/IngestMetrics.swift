@@ -5,19 +5,19 @@ final class IngestMetrics: Sendable {
     static let shared = IngestMetrics()
 
     private let totals = LockedValue(AppendReport())
-    private let skipped = LockedValue((invalidSeries: 0, histogramSamples: 0))
+    private let skipped = LockedValue((histogramSamples: 0, unused: 0))
 
     /// Adds one committed batch's report.
     func record(_ r: AppendReport) {
         totals.withLock { $0.merge(r) }
     }
 
-    /// Counts pushed series skipped for invalid labels and native histogram samples dropped.
-    func recordSkipped(invalidSeries: Int, histogramSamples: Int) {
-        guard invalidSeries > 0 || histogramSamples > 0 else { return }
-        skipped.withLock { $0.invalidSeries += invalidSeries; $0.histogramSamples += histogramSamples }
+    /// Counts pushed native histogram samples dropped (not supported).
+    func recordDroppedHistograms(_ samples: Int) {
+        guard samples > 0 else { return }
+        skipped.withLock { $0.histogramSamples += samples }
     }
 
     var snapshot: AppendReport { totals.withLock { $0 } }
-    var skippedSnapshot: (invalidSeries: Int, histogramSamples: Int) { skipped.withLock { $0 } }
+    var droppedHistogramSamples: Int { skipped.withLock { $0.histogramSamples } }
 }

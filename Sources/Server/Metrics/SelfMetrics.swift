@@ -95,10 +95,8 @@ enum SelfMetrics {
             ("{reason=\"duplicate\"}", Double(ingest.duplicates)),
             ("{reason=\"out_of_bounds\"}", Double(ingest.outOfBounds)),
         ])
-        let skipped = IngestMetrics.shared.skippedSnapshot
-        counter("tidemark_push_series_invalid_total", "Pushed series skipped because their labels are invalid.", [("", Double(skipped.invalidSeries))])
         counter("tidemark_push_native_histogram_samples_dropped_total", "Pushed native histogram samples dropped (not supported).",
-                [("", Double(skipped.histogramSamples))])
+                [("", Double(IngestMetrics.shared.droppedHistogramSamples))])
         counter("tidemark_tsdb_wal_corruptions_total", "WALs found damaged and repaired at start-up.", [("", Double(WALHealthStats.corruptions))])
         counter("tidemark_tsdb_wal_write_failures_total", "Batches whose WAL write failed (not acknowledged).", [("", Double(WALHealthStats.writeFailures))])
         counter("tidemark_tsdb_samples_duplicate_ignored_total", "Samples identical to the stored one, ignored.", [("", Double(ingest.duplicatesIgnored))])

@@ -48,7 +48,7 @@ enum RemoteWriteRoute {
             return APIResponse.text(.internalServerError, "storing samples: \(error)\n")
         }
         IngestMetrics.shared.record(report)
-        IngestMetrics.shared.recordSkipped(invalidSeries: visitor.invalidSeries, histogramSamples: summary.histogramCount)
+        IngestMetrics.shared.recordDroppedHistograms(summary.histogramCount)
         var problems: [String] = []
         if report.rejected > 0 { problems.append("\(report.rejected) of \(summary.sampleCount) samples rejected (\(report))") }
         if visitor.invalidSeries > 0 {

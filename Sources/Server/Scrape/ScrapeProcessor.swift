@@ -75,6 +75,8 @@ struct ScrapeProcessor {
         var entry: Int
         var t: Int64
         var v: Double
+        /// The sample carried its own timestamp (noted in the cache only once the body is good).
+        var explicit: Bool
     }
 
     /// The samples of the scrape being stored (kept between scrapes for its capacity).
@@ -105,6 +107,7 @@ struct ScrapeProcessor {
         for i in pending.indices {
             if i + lookahead < pending.count { cache.prefetchSeries(pending[i + lookahead].entry) }
             let p = pending[i]
+            cache.setExplicitTimestamp(p.entry, p.explicit)
             if cache.append(p.entry, t: p.t, v: p.v, to: &app) { continue }
             guard let labels = cache.labels(p.entry) else { continue }
             let r = app.seriesRef(labels, t: p.t, v: p.v)
@@ -156,9 +159,8 @@ struct ScrapeProcessor {
                 out.postRelabel += 1
                 if sampleLimit > 0, out.postRelabel > sampleLimit { throw ScrapeFailure.sampleLimit(limit: sampleLimit) }
                 let explicit = honorTimestamps && sample.timestamp != nil
-                cache.setExplicitTimestamp(idx, explicit)
                 let t = explicit ? (sample.timestamp ?? scrapeTime) : scrapeTime
-                pending.append(Pending(entry: idx, t: t, v: sample.value))
+                pending.append(Pending(entry: idx, t: t, v: sample.value, explicit: explicit))
             }
         } catch let f as ScrapeFailure {
             throw f
