@@ -20,6 +20,11 @@ import TSDB
                               clock: { clock.now.withLock { $0 } })
     }
 
+    /// The receivers of the routes an alert with `labels` matches, in order.
+    static func receivers(_ c: DispatcherConfig, _ labels: [String: String]) throws -> [String] {
+        Dispatcher.matchingRoutes(c.route, try Labels(labels)).map(\.receiver)
+    }
+
     static func alert(_ labels: [String: String], at t: Int64, ends: Int64? = nil) throws -> DispatchAlert {
         DispatchAlert(labels: try Labels(labels), annotations: Labels(sortedUnchecked: []), startsAt: t, endsAt: ends ?? t + 3_600_000,
                       updatedAt: t, generatorURL: "", timeout: ends == nil)
@@ -122,7 +127,7 @@ import TSDB
                 - receiver: catchall
             receivers: [{name: default}, {name: db}, {name: both}, {name: prod}, {name: catchall}]
             """)
-        func receivers(_ l: [String: String]) throws -> [String] { Dispatcher.matchingRoutes(c.route, try Labels(l)).map(\.receiver) }
+        func receivers(_ l: [String: String]) throws -> [String] { try Self.receivers(c, l) }
         #expect(try receivers(["team": "db"]) == ["db", "both"], "continue goes on to the next sibling")
         #expect(try receivers(["team": "db", "env": "prod"]) == ["db", "prod"])
         #expect(try receivers(["team": "web"]) == ["both"])
@@ -338,7 +343,7 @@ import TSDB
                 - {match_re: {service: 'api|web'}, receiver: front}
             receivers: [{name: default}, {name: db}, {name: front}]
             """)
-        func receivers(_ l: [String: String]) throws -> [String] { Dispatcher.matchingRoutes(c.route, try Labels(l)).map(\.receiver) }
+        func receivers(_ l: [String: String]) throws -> [String] { try Self.receivers(c, l) }
         #expect(try receivers(["team": "db"]) == ["db"])
         #expect(try receivers(["service": "web"]) == ["front"])
         #expect(try receivers(["service": "webserver"]) == ["default"], "match_re is anchored")
