@@ -268,7 +268,8 @@ struct TidemarkCommand: AsyncParsableCommand {
         let status = ServerStatus(flags: flagValues, storageRetention: retentionDescription,
                                   startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
                                   configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) },
-                                  metadata: { await scrapes.metadata() })
+                                  metadata: { await scrapes.metadata() },
+                                  targets: { await scrapes.targets.map { TargetStatus(target: $0.0, health: $0.1) } })
         let api = QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,
                            status: status)
         api.register(on: router)

@@ -40,6 +40,20 @@ import TSDB
         #expect(mdCode == 200)
         #expect(md.contains(#""node_cpu_seconds_total":[{"type":"counter","help":"Seconds the CPUs spent in each mode.","unit":""}]"#), "\(md)")
 
+        // /api/v1/targets lists it as Prometheus does.
+        func target() async throws -> [String: Any]? {
+            let body = await HTTP.request(tm.base + "/api/v1/targets?scrapePool=node")?.1 ?? "{}"
+            let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            return ((json?["data"] as? [String: Any])?["activeTargets"] as? [[String: Any]])?.first
+        }
+        let up = try #require(try await target())
+        #expect(up["health"] as? String == "up" && up["scrapePool"] as? String == "node")
+        #expect(up["scrapeUrl"] as? String == "http://127.0.0.1:\(nePort)/metrics" && up["scrapeInterval"] as? String == "1s")
+        #expect((up["labels"] as? [String: String]) == ["env": "e2e", "instance": "127.0.0.1:\(nePort)", "job": "node"])
+        #expect((up["discoveredLabels"] as? [String: String])?["__address__"] == "127.0.0.1:\(nePort)")
+        #expect((up["lastScrapeDuration"] as? Double ?? 0) > 0 && (up["lastError"] as? String) == "")
+        #expect(await HTTP.request(tm.base + "/api/v1/targets?state=bogus")?.0 == 400)
+
         // The target goes away: up turns 0 and its series get stale markers (federate skips them).
         ne.stop()
         let down = await PeerProcess.eventually {
@@ -48,6 +62,8 @@ import TSDB
             return up.contains(#"job="node"} 0 "#) && !load.contains("node_load1{")
         }
         #expect(down)
+        let gone = try #require(try await target())
+        #expect(gone["health"] as? String == "down" && !((gone["lastError"] as? String) ?? "").isEmpty, "\(gone)")
     }
 
     @Test func remoteWriteFromARealPrometheusArrivesIntact() async throws {

@@ -65,7 +65,7 @@ extension Expr: CustomStringConvertible {
     }
 
     /// `1h30m`-style, as Prometheus prints durations (`0s` for zero).
-    static func formatDuration(_ ms: Int64) -> String {
+    public static func formatDuration(_ ms: Int64) -> String {
         if ms == 0 { return "0s" }
         var rest = ms
         var out = ""

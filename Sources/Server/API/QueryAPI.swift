@@ -3,7 +3,7 @@ import RuleEval
 import TSDB
 
 /// The Prometheus HTTP query API (`/api/v1/query`, `query_range`, `series`, `labels`, label
-/// values, `metadata`, `format_query`, `parse_query` and `status/*`) over one engine and database.
+/// values, `metadata`, `targets`, `format_query`, `parse_query` and `status/*`) over one engine and database.
 struct QueryAPI: Sendable {
     let engine: PromQLEngine
     let db: DB
@@ -18,6 +18,7 @@ struct QueryAPI: Sendable {
         SeriesRoutes.register(self, on: router)
         LabelRoutes.register(self, on: router)
         MetadataRoute.register(self, on: router)
+        TargetsRoute.register(self, on: router)
         StatusRoutes.register(self, on: router)
     }
 

@@ -13,4 +13,6 @@ struct ServerStatus: Sendable {
     let configState: @Sendable () async -> (success: Bool, lastSuccess: Date)
     /// Metric metadata of the scrape targets, by metric name (`/api/v1/metadata`).
     var metadata: @Sendable () async -> [String: [MetricMetadata]] = { [:] }
+    /// The scrape targets and their health (`/api/v1/targets`).
+    var targets: @Sendable () async -> [TargetStatus] = { [] }
 }
