@@ -66,6 +66,61 @@ import TSDB
         #expect(gone["health"] as? String == "down" && !((gone["lastError"] as? String) ?? "").isEmpty, "\(gone)")
     }
 
+    @Test func scrapesATLSTargetWithItsCAOrInsecurely() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.nodeExporter), "install prometheus-node-exporter (make test does)")
+        let dir = NSTemporaryDirectory() + "tm-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let certOK = DispatcherEndToEndTests.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+        ])
+        try #require(certOK, "openssl needed (make test installs it)")
+        try "tls_server_config:\n  cert_file: \(dir)/cert.pem\n  key_file: \(dir)/key.pem\n"
+            .write(toFile: dir + "/web.yml", atomically: true, encoding: .utf8)
+        let nePort = ServerStartupTests.freePort()
+        let ne = try PeerProcess(binary: Self.nodeExporter, arguments: [
+            "--web.listen-address=127.0.0.1:\(nePort)", "--web.config.file=\(dir)/web.yml",
+        ], port: nePort, dir: "")
+        defer { ne.stop() }
+        let tm = try PeerProcess.tidemark(config: """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: tls-ca
+                scheme: https
+                tls_config: {ca_file: \(dir)/cert.pem}
+                static_configs: [{targets: ['127.0.0.1:\(nePort)']}]
+              - job_name: tls-insecure
+                scheme: https
+                tls_config: {insecure_skip_verify: true}
+                static_configs: [{targets: ['127.0.0.1:\(nePort)']}]
+              - job_name: tls-untrusted
+                scheme: https
+                static_configs: [{targets: ['127.0.0.1:\(nePort)']}]
+            """)
+        defer { tm.stop(); try? FileManager.default.removeItem(atPath: tm.dir) }
+        try await tm.waitReady()
+        let scraped = await PeerProcess.eventually(30) {
+            let up = await HTTP.federate(tm.base, "up")
+            return up.contains(#"job="tls-ca"} 1 "#) && up.contains(#"job="tls-insecure"} 1 "#) && up.contains(#"job="tls-untrusted"} 0 "#)
+        }
+        let upNow = await HTTP.federate(tm.base, "up")
+        #expect(scraped, "\(upNow)")
+        #expect(await HTTP.federate(tm.base, #"node_load1{job="tls-ca"}"#).contains("node_load1{"))
+        // A missing CA file is a configuration error naming the key.
+        let bad = try PeerProcess.tidemark(config: """
+            scrape_configs:
+              - job_name: x
+                scheme: https
+                tls_config: {ca_file: \(dir)/missing.pem}
+            """)
+        defer { try? FileManager.default.removeItem(atPath: bad.dir) }
+        bad.process.waitUntilExit()
+        #expect(bad.process.terminationStatus != 0)
+        #expect(bad.stderr.contains("tls_config.ca_file"), "\(bad.stderr)")
+    }
+
     @Test func remoteWriteFromARealPrometheusArrivesIntact() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.prometheus), "install prometheus (make test does)")
         let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n")

@@ -55,6 +55,8 @@ struct ScrapeConfig: Sendable, Equatable {
     var staticConfigs: [TargetGroup] = []
     var fileSDConfigs: [FileSDConfig] = []
     var auth: ScrapeAuth?
+    /// `tls_config` for https targets (nil: the system's trust store).
+    var tls: TLSSettings?
     var relabelConfigs: [RelabelRule] = []
     var metricRelabelConfigs: [RelabelRule] = []
     /// 0 = no limit.
@@ -67,7 +69,7 @@ struct ScrapeConfig: Sendable, Equatable {
             && a.metricsPath == b.metricsPath && a.scheme == b.scheme
             && a.params.map(\.0) == b.params.map(\.0) && a.params.map(\.1) == b.params.map(\.1)
             && a.honorLabels == b.honorLabels && a.honorTimestamps == b.honorTimestamps
-            && a.staticConfigs == b.staticConfigs && a.fileSDConfigs == b.fileSDConfigs && a.auth == b.auth
+            && a.staticConfigs == b.staticConfigs && a.fileSDConfigs == b.fileSDConfigs && a.auth == b.auth && a.tls == b.tls
             && a.relabelConfigs == b.relabelConfigs && a.metricRelabelConfigs == b.metricRelabelConfigs
             && a.sampleLimit == b.sampleLimit && a.labelLimit == b.labelLimit && a.bodySizeLimit == b.bodySizeLimit
     }

@@ -36,6 +36,7 @@ enum PrometheusConfigLoader {
         "job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params", "honor_labels",
         "honor_timestamps", "static_configs", "file_sd_configs", "basic_auth", "bearer_token", "bearer_token_file",
         "authorization", "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit", "body_size_limit",
+        "tls_config",
     ]
     static let scrapeUnsupported: Set<String> = [
         "kubernetes_sd_configs", "consul_sd_configs", "dns_sd_configs", "ec2_sd_configs", "azure_sd_configs",
@@ -43,7 +44,7 @@ enum PrometheusConfigLoader {
         "nomad_sd_configs", "eureka_sd_configs", "hetzner_sd_configs", "linode_sd_configs", "marathon_sd_configs",
         "digitalocean_sd_configs", "serverset_sd_configs", "triton_sd_configs", "lightsail_sd_configs", "puppetdb_sd_configs",
         "scaleway_sd_configs", "uyuni_sd_configs", "vultr_sd_configs", "ionos_sd_configs", "kuma_sd_configs",
-        "tls_config", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects",
+        "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects",
         "enable_http2", "oauth2", "scrape_protocols", "target_limit", "label_name_length_limit", "label_value_length_limit",
         "keep_dropped_targets", "native_histogram_bucket_limit", "native_histogram_min_bucket_factor",
         "scrape_classic_histograms", "always_scrape_classic_histograms", "track_timestamps_staleness",
@@ -170,6 +171,7 @@ enum PrometheusConfigLoader {
             c.fileSDConfigs.append(f)
         }
         c.auth = try auth(m, baseDirectory: baseDirectory, warnings: &warnings)
+        if let t = try m.map("tls_config") { c.tls = try TLSSettings.parse(t, base: baseDirectory, warnings: &warnings) }
         c.relabelConfigs = try relabelRules(m, "relabel_configs", &warnings)
         c.metricRelabelConfigs = try relabelRules(m, "metric_relabel_configs", &warnings)
         c.sampleLimit = try m.int("sample_limit") ?? 0

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOSSL
 import NIOCore
 import NIOHTTP1
 import TSDB
@@ -70,6 +71,8 @@ final class ScrapeLoop: Sendable {
         // that grows (and copies) step by step.
         var body = ByteBuffer()
         var scrapes = 0
+        // Built once per loop (the config validated it): parsing certificates per scrape is costly.
+        let tls = try? config.tls?.configuration()
         while !Task.isCancelled {
             let wait = tick - nowMs()
             if wait > 0 {
@@ -81,7 +84,7 @@ final class ScrapeLoop: Sendable {
             var outcome = ScrapeOutcome()
             var failure: String?
             do {
-                let contentType = try await fetch(target: target, config: config, client: client, into: &body)
+                let contentType = try await fetch(target: target, config: config, tls: tls, client: client, into: &body)
                 var app = db.appender()
                 let format = ExpositionFormat(contentType: contentType)
                 outcome = try body.withUnsafeReadableBytes { buf throws(ScrapeFailure) in
@@ -131,7 +134,8 @@ final class ScrapeLoop: Sendable {
     }
 
     /// Fetches the target's body into `body` (its storage reused); returns the response's content type.
-    private static func fetch(target: ScrapeTarget, config: ScrapeConfig, client: HTTPClient, into body: inout ByteBuffer) async throws -> String {
+    private static func fetch(target: ScrapeTarget, config: ScrapeConfig, tls: TLSConfiguration?, client: HTTPClient,
+                              into body: inout ByteBuffer) async throws -> String {
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: accept)
         headers.add(name: "Accept-Encoding", value: "gzip")
@@ -143,7 +147,7 @@ final class ScrapeLoop: Sendable {
         // The collector holds the only reference while the request runs.
         body = ByteBuffer()
         do {
-            let req = try HTTPClient.Request(url: target.url, method: .GET, headers: headers)
+            let req = try HTTPClient.Request(url: target.url, method: .GET, headers: headers, body: nil, tlsConfiguration: tls)
             let task = client.execute(request: req, delegate: collector, deadline: .now() + .milliseconds(target.timeoutMs))
             // Stopping the loop (reload, shutdown) must not wait for a slow target's timeout.
             let result = try await withTaskCancellationHandler { try await task.get() } onCancel: { task.cancel() }
