@@ -121,6 +121,12 @@ import TSDB
                 slack_configs: [{api_url: 'http://x', fields: [{title: a, value: b}]}]
                 email_configs: [{to: a@b, from: c@d, smarthost: 'mail:25', auth_secret: s, tls_config: {ca_file: /ca.pem}}]
             """)
+        let (_, newer) = try Self.parse("""
+            global: {jira_api_url: 'http://jira'}
+            route: {receiver: y}
+            receivers: [{name: y, msteamsv2_configs: [{webhook_url: 'http://teams'}], jira_configs: [{project: X}]}]
+            """)
+        #expect(newer.contains { $0.contains("msteamsv2_configs") } && newer.contains { $0.contains("jira_api_url") }, "\(newer)")
         for key in ["http_config.tls_config", "http_config.proxy_url", "slack_configs[0].fields", "auth_secret", "tls_config.ca_file"] {
             #expect(warnings.contains { $0.contains(key) }, "\(key): \(warnings)")
         }

@@ -10,11 +10,15 @@ enum DispatcherConfigLoader {
     static let unsupportedReceiverKeys: Set<String> = [
         "pagerduty_configs", "opsgenie_configs", "wechat_configs", "pushover_configs", "victorops_configs",
         "sns_configs", "telegram_configs", "discord_configs", "webex_configs", "msteams_configs",
+        // Newer Alertmanager releases' integrations: real files that use them still load.
+        "msteamsv2_configs", "jira_configs", "rocketchat_configs", "incidentio_configs", "mattermost_configs",
     ]
     static let unsupportedGlobalKeys: Set<String> = [
         "pagerduty_url", "opsgenie_api_url", "opsgenie_api_key", "opsgenie_api_key_file", "wechat_api_url",
         "wechat_api_secret", "wechat_api_corp_id", "victorops_api_url", "victorops_api_key", "victorops_api_key_file",
         "telegram_api_url", "webex_api_url", "smtp_auth_secret",
+        "jira_api_url", "rocketchat_api_url", "rocketchat_token", "rocketchat_token_id", "rocketchat_token_file",
+        "rocketchat_token_id_file",
     ]
 
     /// Globals that receivers inherit.
