@@ -199,22 +199,39 @@ struct TidemarkCommand: AsyncParsableCommand {
         }
 
         let readiness = Readiness()
-        let startup: StartupServer
-        do {
-            startup = try await StartupServer(host: host, port: port, logger: logger)
-        } catch {
-            logger.critical("cannot listen on \(listenAddress): \(error)")
+        // The server listens from the start: 503 while the WAL replays, then the full API.
+        let responder = StartupResponder()
+        let (listening, listeningSignal) = AsyncStream.makeStream(of: Void.self)
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? listenAddress)"])
+                listeningSignal.yield()
+                listeningSignal.finish()
+            },
+            logger: logger
+        )
+        let server = Task {
+            // Ends the wait below whether the server ran or failed to bind.
+            defer { listeningSignal.finish() }
+            try await app.runService()
+        }
+        var listeningIterator = listening.makeAsyncIterator()
+        if await listeningIterator.next() == nil {
+            let reason: String
+            do { try await server.value; reason = "the listener stopped" } catch { reason = "\(error)" }
+            logger.critical("cannot listen on \(listenAddress): \(reason)")
             throw ExitCode(1)
         }
         let db: DB
         do {
-            // The replay runs for seconds: off the cooperative pool, which the start-up server needs.
+            // The replay runs for seconds: off the cooperative pool, which the listener needs.
             let opened = await PromQLEngine.onDedicatedThread { [storagePath, options, logger] in
                 Result { try DB.open(directory: storagePath, options: options, logger: logger) }
             }
             db = try opened.get()
         } catch {
-            await startup.stop()
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
         }
@@ -277,18 +294,11 @@ struct TidemarkCommand: AsyncParsableCommand {
         if let (d, _) = dispatcher {
             AlertmanagerAPIRoutes.register(on: router, dispatcher: d, version: TidemarkVersion.string)
         }
-        // Storage is open: the real server takes the port over (refused for a few milliseconds).
-        await startup.stop()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "tidemark"),
-            onServerRunning: { channel in
-                logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? listenAddress)"])
-            },
-            logger: logger
-        )
+        // Storage is open: the listener serves the full API from now on.
+        responder.serve(router.buildResponder())
         do {
-            try await app.runService()
+            // Until SIGTERM or SIGINT (the server's graceful shutdown).
+            try await server.value
         } catch {
             logger.error("server stopped: \(error)")
         }

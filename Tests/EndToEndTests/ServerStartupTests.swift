@@ -93,7 +93,7 @@ import TSDB
         tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
         defer { tm.stop() }
         // From the first answer on: healthy, and 503 until ready, rather than refused connections
-        // (except for the moment the real server takes the port over).
+        // (one listener from start to end; a request failing on a busy machine is tolerated).
         var statuses: [Int] = [], queries: [Int] = [], healthy: [Int] = []
         var refusedSince: Date? = nil, refusedLongest = 0.0
         let deadline = Date().addingTimeInterval(60)
@@ -113,7 +113,7 @@ import TSDB
         #expect(statuses.last == 200)
         #expect(queries.contains(503), "other endpoints answer 503 during the replay: \(queries)")
         #expect(healthy.allSatisfy { $0 == 200 } && !healthy.isEmpty)
-        #expect(refusedLongest < 2, "refused only while the port changes hands: \(refusedLongest) s")
+        #expect(refusedLongest < 2, "the port never stops answering: \(refusedLongest) s without an answer")
         #expect(await HTTP.federate(tm.base, #"replay_test{b="19",i="1999"}"#).contains(" 7 "))
     }
 
