@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 import RuleEval
 import TSDB
 
@@ -212,9 +213,10 @@ struct TidemarkCommand: AsyncParsableCommand {
             },
             logger: logger
         )
+        let serverStopped = Atomic<Bool>(false)
         let server = Task {
             // Ends the wait below whether the server ran or failed to bind.
-            defer { listeningSignal.finish() }
+            defer { listeningSignal.finish(); serverStopped.store(true, ordering: .releasing) }
             try await app.runService()
         }
         var listeningIterator = listening.makeAsyncIterator()
@@ -234,6 +236,12 @@ struct TidemarkCommand: AsyncParsableCommand {
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
+        }
+        // SIGTERM or SIGINT during the replay stopped the listener: stop here, nothing started yet.
+        if serverStopped.load(ordering: .acquiring) {
+            try db.close()
+            logger.info("stopped during start-up; shut down cleanly")
+            return
         }
         db.startMaintenance()
         let scrapes = ScrapeManager(db: db, logger: logger)

@@ -87,7 +87,7 @@ import TSDB
         try "route:\n  receiver: nobody\n  group_wait: soon\nreceivers: [{name: nobody}]\n".write(toFile: file, atomically: true, encoding: .utf8)
         let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", extra: ["--dispatcher.config.file", file])
         defer { try? FileManager.default.removeItem(atPath: tm.dir) }
-        tm.process.waitUntilExit()
+        tm.waitForExit()
         #expect(tm.process.terminationStatus != 0)
         #expect(tm.stderr.contains("route.group_wait"), "\(tm.stderr)")
     }
@@ -95,7 +95,7 @@ import TSDB
     @Test func invalidConfigStopsTheStartWithTheKeyNamed() async throws {
         let tm = try PeerProcess.tidemark(config: "global:\n  scrape_timeout: 2m\n")
         defer { try? FileManager.default.removeItem(atPath: tm.dir) }
-        tm.process.waitUntilExit()
+        tm.waitForExit()
         #expect(tm.process.terminationStatus != 0)
         #expect(tm.stderr.contains("global.scrape_timeout"))
     }

@@ -52,7 +52,8 @@ import TSDB
         #expect((up["labels"] as? [String: String]) == ["env": "e2e", "instance": "127.0.0.1:\(nePort)", "job": "node"])
         #expect((up["discoveredLabels"] as? [String: String])?["__address__"] == "127.0.0.1:\(nePort)")
         #expect((up["lastScrapeDuration"] as? Double ?? 0) > 0 && (up["lastError"] as? String) == "")
-        #expect(await HTTP.request(tm.base + "/api/v1/targets?state=bogus")?.0 == 400)
+        let dropped = await HTTP.request(tm.base + "/api/v1/targets?state=dropped")?.1 ?? ""
+        #expect(dropped.contains(#""activeTargets":[]"#) && dropped.contains(#""droppedTargetCounts":{"node":0}"#), "\(dropped)")
 
         // The target goes away: up turns 0 and its series get stale markers (federate skips them).
         ne.stop()
@@ -62,8 +63,13 @@ import TSDB
             return up.contains(#"job="node"} 0 "#) && !load.contains("node_load1{")
         }
         #expect(down)
-        let gone = try #require(try await target())
-        #expect(gone["health"] as? String == "down" && !((gone["lastError"] as? String) ?? "").isEmpty, "\(gone)")
+        // The target's health is updated right after its `up` sample: wait for it too.
+        var gone: [String: Any]?
+        let marked = await PeerProcess.eventually {
+            gone = try? await target()
+            return gone?["health"] as? String == "down"
+        }
+        #expect(marked && !((gone?["lastError"] as? String) ?? "").isEmpty, "\(gone ?? [:])")
     }
 
     @Test func scrapesATLSTargetWithItsCAOrInsecurely() async throws {
@@ -116,7 +122,7 @@ import TSDB
                 tls_config: {ca_file: \(dir)/missing.pem}
             """)
         defer { try? FileManager.default.removeItem(atPath: bad.dir) }
-        bad.process.waitUntilExit()
+        bad.waitForExit()
         #expect(bad.process.terminationStatus != 0)
         #expect(bad.stderr.contains("tls_config.ca_file"), "\(bad.stderr)")
     }

@@ -65,6 +65,14 @@ final class PeerProcess: @unchecked Sendable {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
     }
 
+    /// Waits for the process to exit by itself; kills it after `seconds` (then the test fails on
+    /// its exit status rather than hanging).
+    func waitForExit(seconds: Double = 30) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        kill9()
+    }
+
     func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }

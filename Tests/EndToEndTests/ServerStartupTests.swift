@@ -73,12 +73,10 @@ import TSDB
         #expect(p.terminationReason == .exit)
     }
 
-    @Test func answers503UntilTheWALIsReplayed() async throws {
-        let dir = NSTemporaryDirectory() + "tidemark-replay-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+    /// A data directory whose WAL takes a moment to replay (40 k series × 8 samples, then kill -9).
+    static func largeWAL(_ dir: String) async throws {
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
         try await tm.waitReady()
-        // Enough WAL that replaying it takes a moment: 40 k series × 8 samples.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for batch in 0..<20 {
             let series = try (0..<2_000).map { i in
@@ -90,7 +88,26 @@ import TSDB
             #expect(r?.0 == 204)
         }
         tm.kill9()
-        tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+    }
+
+    @Test func sigtermDuringTheReplayStopsCleanly() async throws {
+        let dir = NSTemporaryDirectory() + "tidemark-replay-term-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await Self.largeWAL(dir)
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
+        let answered = await PeerProcess.eventually(30) { await HTTP.request(tm.base + "/-/healthy") != nil }
+        try #require(answered)
+        tm.process.terminate()
+        tm.waitForExit()
+        #expect(tm.process.terminationStatus == 0, "\(tm.stderr)")
+        #expect(tm.stderr.contains("shut down cleanly"))
+    }
+
+    @Test func answers503UntilTheWALIsReplayed() async throws {
+        let dir = NSTemporaryDirectory() + "tidemark-replay-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try await Self.largeWAL(dir)
+        let tm = try PeerProcess.tidemark(config: "scrape_configs: []\n", dir: dir)
         defer { tm.stop() }
         // From the first answer on: healthy, and 503 until ready, rather than refused connections
         // (one listener from start to end; a request failing on a busy machine is tolerated).
@@ -123,7 +140,7 @@ import TSDB
         try await tm.waitReady()
         let second = try PeerProcess.tidemark(config: "scrape_configs: []\n", extra: ["--web.listen-address", "127.0.0.1:\(tm.port)"])
         defer { try? FileManager.default.removeItem(atPath: second.dir) }
-        second.process.waitUntilExit()
+        second.waitForExit()
         #expect(second.process.terminationStatus != 0)
         #expect(second.stderr.contains("cannot listen on 127.0.0.1:\(tm.port)"), "\(second.stderr)")
     }

@@ -15,17 +15,23 @@ struct TargetStatus: Sendable {
 enum TargetsRoute {
     static func register(_ api: QueryAPI, on router: Router<BasicRequestContext>) {
         api.route("/api/v1/targets", [.get], on: router) { p, _ throws(APIError) in
+            // As Prometheus: an unknown state shows neither list.
             let state = p.nonEmpty("state")?.lowercased() ?? "any"
-            guard ["any", "active", "dropped"].contains(state) else {
-                throw .badData("state must be one of any, active, dropped")
-            }
-            var targets = state == "dropped" ? [] : await api.status.targets()
+            let all = await api.status.targets()
+            var targets = state == "any" || state == "active" ? all : []
             if let pool = p.nonEmpty("scrapePool") { targets = targets.filter { $0.target.job == pool } }
             targets.sort { ($0.target.job, $0.target.url) < ($1.target.job, $1.target.url) }
+            let pools = Set(all.map(\.target.job)).sorted()
             return APIResponse.success { b in
                 b.raw(#"{"activeTargets":"#)
                 b.array(targets) { b, t in write(t, into: &b) }
-                b.raw(#","droppedTargets":[]}"#)
+                b.raw(#","droppedTargets":[],"droppedTargetCounts":{"#)
+                for (i, pool) in pools.enumerated() {
+                    if i > 0 { b.byte(UInt8(ascii: ",")) }
+                    b.string(pool)
+                    b.raw(":0")
+                }
+                b.raw("}}")
             }
         }
     }

@@ -21,7 +21,8 @@ struct TLSSettings: Sendable, Equatable {
             c.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
         }
         if insecureSkipVerify { c.certificateVerification = .none }
-        if let minVersion { c.minimumTLSVersion = minVersion }
+        // Prometheus' default minimum is TLS 1.2.
+        c.minimumTLSVersion = minVersion ?? .tlsv12
         return c
     }
 
@@ -32,16 +33,28 @@ struct TLSSettings: Sendable, Equatable {
                                        "server_name", "max_version", "ca_ref", "cert_ref", "key_ref"],
                                unsupported: ["server_name", "max_version", "ca_ref", "cert_ref", "key_ref"])
         var t = TLSSettings()
-        func pem(_ inline: String, _ file: String) throws(ConfigError) -> String? {
+        // Each PEM is read and parsed on its own, so an error names the key it came from.
+        func pem(_ inline: String, _ file: String, isKey: Bool = false) throws(ConfigError) -> String? {
             if m.node(inline) != nil && m.node(file) != nil {
                 throw m.error(inline, "at most one of \(inline) and \(file) must be configured")
             }
-            if let s = try m.string(inline) { return s }
-            return try PrometheusConfigLoader.readSecret(m, file, base)
+            let key = m.node(inline) != nil ? inline : file
+            var found = try m.string(inline)
+            if found == nil { found = try PrometheusConfigLoader.readSecret(m, file, base) }
+            guard let text = found else { return nil }
+            do {
+                if isKey { _ = try NIOSSLPrivateKey(bytes: Array(text.utf8), format: .pem) }
+                else if try NIOSSLCertificate.fromPEMBytes(Array(text.utf8)).isEmpty { throw m.error(key, "no certificate in it") }
+            } catch let e as ConfigError {
+                throw e
+            } catch {
+                throw m.error(key, "invalid PEM: \(error)")
+            }
+            return text
         }
         t.ca = try pem("ca", "ca_file")
         t.cert = try pem("cert", "cert_file")
-        t.key = try pem("key", "key_file")
+        t.key = try pem("key", "key_file", isKey: true)
         if (t.cert == nil) != (t.key == nil) {
             throw m.error(t.cert == nil ? "key_file" : "cert_file", "client cert and key must be configured together")
         }
@@ -51,9 +64,9 @@ struct TLSSettings: Sendable, Equatable {
             guard let version = versions[v] else { throw m.error("min_version", "unknown TLS version: \(v)") }
             t.minVersion = version
         }
-        // Parse now, so a bad certificate stops the load instead of failing every scrape.
-        do { _ = try t.configuration() } catch {
-            throw m.error(t.ca != nil ? "ca_file" : "cert_file", "invalid certificate or key: \(error)")
+        // A certificate and key that do not belong together fail here, not at every scrape.
+        do { _ = try NIOSSLContext(configuration: try t.configuration()) } catch {
+            throw m.error(m.node("cert") != nil ? "cert" : "cert_file", "certificate and key do not match: \(error)")
         }
         return t
     }
