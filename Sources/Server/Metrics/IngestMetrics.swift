@@ -5,7 +5,7 @@ final class IngestMetrics: Sendable {
     static let shared = IngestMetrics()
 
     private let totals = LockedValue(AppendReport())
-    private let skipped = LockedValue((histogramSamples: 0, unused: 0))
+    private let droppedHistograms = LockedValue(0)
 
     /// Adds one committed batch's report.
     func record(_ r: AppendReport) {
@@ -15,9 +15,9 @@ final class IngestMetrics: Sendable {
     /// Counts pushed native histogram samples dropped (not supported).
     func recordDroppedHistograms(_ samples: Int) {
         guard samples > 0 else { return }
-        skipped.withLock { $0.histogramSamples += samples }
+        droppedHistograms.withLock { $0 += samples }
     }
 
     var snapshot: AppendReport { totals.withLock { $0 } }
-    var droppedHistogramSamples: Int { skipped.withLock { $0.histogramSamples } }
+    var droppedHistogramSamples: Int { droppedHistograms.withLock { $0 } }
 }

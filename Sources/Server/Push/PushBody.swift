@@ -8,6 +8,13 @@ enum PushBody {
         case response(Response)
     }
 
+    /// A snappy body too large once decompressed is over the body limit (413), as an oversized
+    /// compressed one is; anything else about it is malformed (400).
+    static func status(for error: SnappyError) -> HTTPResponse.Status {
+        if case .decompressedTooLarge = error { return .contentTooLarge }
+        return .badRequest
+    }
+
     static func read(_ req: Request, limit: Int) async throws -> [UInt8] {
         let buf = try await req.body.collect(upTo: limit)
         let enc = req.headers[.contentEncoding]?.lowercased() ?? "identity"
@@ -28,9 +35,7 @@ enum PushBody {
                     try SnappyBlock.decompress(raw, maxDecompressedBytes: limit, into: &out)
                 }
             } catch {
-                let status: HTTPResponse.Status
-                if case .decompressedTooLarge = error { status = .contentTooLarge } else { status = .badRequest }
-                throw Failure.response(APIResponse.text(status, "snappy: \(error)\n"))
+                throw Failure.response(APIResponse.text(status(for: error), "snappy: \(error)\n"))
             }
             return out
         default:

@@ -39,8 +39,7 @@ enum RemoteWriteRoute {
         case .success(let s): summary = s
         case .failure(let e):
             visitor.app.rollback()
-            // Too large once decompressed is the body limit, as for a compressed body that is.
-            if case .snappy(.decompressedTooLarge) = e { return APIResponse.text(.contentTooLarge, "\(e)\n") }
+            if case .snappy(let s) = e { return APIResponse.text(PushBody.status(for: s), "\(e)\n") }
             return APIResponse.text(.badRequest, "\(e)\n")
         }
         let report: AppendReport

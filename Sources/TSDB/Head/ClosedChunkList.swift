@@ -58,7 +58,7 @@ struct ClosedChunkList: Sendable {
     private static func withRecordBytes<R>(_ record: Record, previousMax: Int64, _ body: (UnsafeRawPointer, Int) -> R) -> R {
         var scratch = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         return withUnsafeMutableBytes(of: &scratch) { buf in
-            // 64 bytes of scratch hold a record (60 at most).
+            // 64 bytes of scratch hold a record (45 at most: three 10-byte varints, three of 5).
             let tmp = buf.baseAddress.unsafelyUnwrapped
             var n = 0
             WALVarint.put(tmp, &n, UInt64(bitPattern: record.minTime &- previousMax))

@@ -175,7 +175,6 @@ public final class Head: Sendable {
             refStripes[refStripe(ms.ref)].withLock { $0.set(refSlot(ms.ref), nil) }
         }
         postings.remove(Set(removed.map(\.ref)))
-
         if !removed.isEmpty { removals.wrappingAdd(1, ordering: .relaxed) }
         seriesCount.wrappingAdd(-removed.count, ordering: .relaxed)
         sampleCount.wrappingAdd(-dropped, ordering: .relaxed)

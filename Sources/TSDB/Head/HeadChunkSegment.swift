@@ -175,14 +175,9 @@ final class HeadChunkSegment: @unchecked Sendable {
         let mem = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         // Read back with pread, which reports an I/O error where touching the mapping would
         // raise SIGBUS; the mapping is the fallback.
-        var done = 0
-        while done < flushedEnd {
-            let n = pread(fd, mem + done, flushedEnd &- done, off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            done &+= n
+        if (try? BlockFileIO.preadExactly(fd, into: mem, count: flushedEnd, at: 0, path: path ?? "")) == nil {
+            mem.copyMemory(from: mapping, byteCount: flushedEnd)
         }
-        if done < flushedEnd { (mem + done).copyMemory(from: mapping + done, byteCount: flushedEnd &- done) }
         (mem + flushedEnd).copyMemory(from: buffer, byteCount: end &- flushedEnd)
         buffer.deallocate()
         buffer = mem
