@@ -88,6 +88,24 @@ import Testing
         #expect(t.count == 6)
     }
 
+    @Test func labelIDsOfEverySizeRoundTrip() {
+        // Ids are varint-packed: fill the table so a series' ids take 1, 2 and 3 bytes.
+        let t = SymbolTable()
+        for i in 0..<20_000 { _ = t.id("filler_\(i)") }
+        let a = L(["__name__": "node_network_receive_bytes_total", "device": "eth0", "instance": "host-9:9100"])
+        let sa = MemSeries(ref: 1, labels: a, symbols: t, logged: true)
+        let ids = t.encode(a).ids
+        #expect(ids.contains { $0 >= 1 << 14 } && ids.count == 6)
+        // `filler_5` has a one-byte id: a series mixing sizes decodes every one.
+        let b = L(["__name__": "filler_5", "device": "eth0", "instance": "host-9:9100"])
+        let sb = MemSeries(ref: 2, labels: b, symbols: t, logged: true)
+        #expect(sa.labels == a && sb.labels == b)
+        #expect(sa.hasLabels(a) && sb.hasLabels(b) && !sa.hasLabels(b) && !sb.hasLabels(a))
+        // Same names, one value differing; and one pair more.
+        #expect(!sa.hasLabels(L(["__name__": "node_network_receive_bytes_total", "device": "eth1", "instance": "host-9:9100"])))
+        #expect(!sa.hasLabels(L(["__name__": "node_network_receive_bytes_total", "device": "eth0", "instance": "host-9:9100", "job": "node"])))
+    }
+
     @Test func durationsAndSizes() throws {
         #expect(try DurationParser.milliseconds("15d") == 15 * 86_400_000)
         #expect(try DurationParser.milliseconds("1h30m") == 5_400_000)

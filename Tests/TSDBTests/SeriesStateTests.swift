@@ -48,6 +48,23 @@ import Testing
         #expect(MemoryLayout<OpenHeadChunk>.size <= 32)
     }
 
+    @Test func aFullChunkGivesBackItsAppendRoom() {
+        let store = makeStore(onDisk: false)
+        var st = SeriesState(logged: true)
+        let input = samples(240, seed: 7)
+        for s in input.prefix(119) { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
+        let growing = st.open.map { $0.allocatedByteCount - $0.byteCount } ?? 0
+        #expect(growing >= OpenHeadChunk.appendRoom)
+        st.commit(input[119].t, input[119].v, samplesPerChunk: 120, blockRange: .max / 4, store: store)
+        // Full: only the readers' padding is left past the encoded bytes.
+        #expect(st.open.map { $0.allocatedByteCount - $0.byteCount } == BitReader.validStreamPadding)
+        // The next chunk reuses the buffer, growing it as it needs.
+        for s in input.dropFirst(120) { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
+        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
+        ms.state.withLock { $0 = st }
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), input))
+    }
+
     @Test(arguments: [1, 2, 3, 119, 120, 121, 1000, 5000], [false, true])
     func everySampleReadsBackBitExact(n: Int, onDisk: Bool) {
         let store = makeStore(onDisk: onDisk)

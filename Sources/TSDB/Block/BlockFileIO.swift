@@ -65,6 +65,26 @@ enum BlockFileIO {
         }
     }
 
+    /// CRC32C of `count` bytes at `offset`, read with `pread` in pieces: checking a mapped file
+    /// this way keeps its pages out of the process's resident memory (only the page cache
+    /// holds them) until a query actually reads them.
+    static func checksum(_ path: String, at offset: Int, count: Int) throws -> UInt32 {
+        let fd = try openRead(path)
+        defer { close(fd) }
+        let pieceSize = 1 << 18
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize, alignment: 16)
+        defer { buf.deallocate() }
+        guard let base = buf.baseAddress else { return 0 }
+        var crc: UInt32 = 0, done = 0
+        while done < count {
+            let n = Swift.min(pieceSize, count - done)
+            try preadExactly(fd, into: base, count: n, at: Int64(offset + done), path: path)
+            crc = CRC32C.update(crc, UnsafeRawBufferPointer(start: base, count: n))
+            done += n
+        }
+        return crc
+    }
+
     /// fsyncs a file descriptor.
     static func sync(_ fd: Int32, path: String) throws {
         if fsync(fd) != 0 { throw fail(path, "fsync") }

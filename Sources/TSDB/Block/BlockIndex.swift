@@ -1,5 +1,6 @@
 /// Read side of a block's `index` file: memory-mapped, validated once at open (header, TOC,
-/// section CRCs, table bounds), then read lazily; only the label-name table is copied out.
+/// section CRCs read through the file, table bounds), then read lazily; only the label-name
+/// table is copied out.
 final class BlockIndex: Sendable {
     let file: BlockMappedFile
     let path: String
@@ -61,7 +62,8 @@ final class BlockIndex: Sendable {
                 throw corrupt("section \(s): length out of range")
             }
             let start = r.position, end = start + Int(len)
-            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[start..<end]))
+            // Read from the file, not the mapping (see `BlockFileIO.checksum`).
+            let crc = try BlockFileIO.checksum(path, at: start, count: Int(len))
             var c = ColdByteReader(b, position: end)
             guard (try? c.u32()) == crc else { throw corrupt("section \(s): CRC mismatch") }
             sections[s] = (start, Int(len))

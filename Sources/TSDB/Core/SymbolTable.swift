@@ -57,18 +57,17 @@ public final class SymbolTable: Sendable {
     /// Number of strings in use.
     public var count: Int { strings.withLock { $0.byID.count &- $0.free.count } }
 
-    /// Gives back one use of each id in `encoded` (a freed series, or an encoding not used);
-    /// strings left without a use are forgotten and their ids reused.
-    func release(_ encoded: XORChunkStorage) {
-        let n = encoded.count / 4
+    /// Gives back one use of each id of a freed encoding; strings left without a use are
+    /// forgotten and their ids reused.
+    /// `forEachID` calls its argument with each id (see `SeriesLabelIDs`, which calls this when it
+    /// goes away).
+    func release(_ forEachID: ((UInt32) -> Void) -> Void) {
         let unused: [(UInt32, String)] = strings.withLock { t in
             var out: [(UInt32, String)] = []
-            encoded.withBase { p in
-                for i in 0..<n {
-                    let id = Int(p.load(fromByteOffset: i &* 4, as: UInt32.self))
-                    t.uses[id] &-= 1
-                    if t.uses[id] == 0 { out.append((UInt32(id), t.byID[id])) }
-                }
+            forEachID { id in
+                let i = Int(id)
+                t.uses[i] &-= 1
+                if t.uses[i] == 0 { out.append((id, t.byID[i])) }
             }
             return out
         }
@@ -85,32 +84,31 @@ public final class SymbolTable: Sendable {
         }
     }
 
-    /// `labels` as symbol ids: name, value, name, value… (4 bytes each, native order).
-    func encode(_ labels: Labels) -> XORChunkStorage {
+    /// `labels` as symbol ids, each counted as a use until the result goes away.
+    func encode(_ labels: Labels) -> SeriesLabelIDs {
         let pairs = labels.pairs
-        var out = XORChunkStorage(zeroedCount: pairs.count &* 8)
-        _ = out.isUnique()
-        out.withMutableBase { p in
-            for (i, l) in pairs.enumerated() {
-                p.storeBytes(of: id(l.name), toByteOffset: i &* 8, as: UInt32.self)
-                p.storeBytes(of: id(l.value), toByteOffset: i &* 8 &+ 4, as: UInt32.self)
-            }
+        var ids: [UInt32] = []
+        ids.reserveCapacity(pairs.count &* 2)
+        for l in pairs {
+            ids.append(id(l.name))
+            ids.append(id(l.value))
         }
-        return out
+        return SeriesLabelIDs(ids, symbols: self)
     }
 
     /// The labels `encoded` stands for; `hash` is their stable hash (kept by the caller).
-    func labels(_ encoded: XORChunkStorage, hash: UInt64) -> Labels {
-        let n = encoded.count / 8
-        return strings.withLock { t in
+    func labels(_ encoded: SeriesLabelIDs, hash: UInt64) -> Labels {
+        strings.withLock { t in
             let a = t.byID
             var pairs: [Label] = []
-            pairs.reserveCapacity(n)
-            encoded.withBase { p in
-                for i in 0..<n {
-                    let name = p.load(fromByteOffset: i &* 8, as: UInt32.self)
-                    let value = p.load(fromByteOffset: i &* 8 &+ 4, as: UInt32.self)
-                    pairs.append(Label(name: a[Int(name)], value: a[Int(value)]))
+            pairs.reserveCapacity(encoded.pairCount)
+            var name: UInt32? = nil
+            encoded.forEachID { id in
+                if let n = name {
+                    pairs.append(Label(name: a[Int(n)], value: a[Int(id)]))
+                    name = nil
+                } else {
+                    name = id
                 }
             }
             return Labels(sortedUnchecked: pairs, stableHash: hash)
@@ -118,19 +116,19 @@ public final class SymbolTable: Sendable {
     }
 
     /// True when `encoded` stands for exactly `labels`.
-    func matches(_ encoded: XORChunkStorage, _ labels: Labels) -> Bool {
+    func matches(_ encoded: SeriesLabelIDs, _ labels: Labels) -> Bool {
         let pairs = labels.pairs
-        guard encoded.count == pairs.count &* 8 else { return false }
+        guard encoded.pairCount == pairs.count else { return false }
         return strings.withLock { t in
             let a = t.byID
-            return encoded.withBase { p in
-                for (i, l) in pairs.enumerated() {
-                    let name = p.load(fromByteOffset: i &* 8, as: UInt32.self)
-                    let value = p.load(fromByteOffset: i &* 8 &+ 4, as: UInt32.self)
-                    guard a[Int(name)] == l.name, a[Int(value)] == l.value else { return false }
-                }
-                return true
+            var i = 0, same = true
+            encoded.forEachID { id in
+                guard same else { return }
+                let l = pairs[i &>> 1]
+                same = a[Int(id)] == ((i & 1) == 0 ? l.name : l.value)
+                i &+= 1
             }
+            return same
         }
     }
 }

@@ -77,11 +77,8 @@ public final class Head: Sendable {
         if let s = series(labels: labels) { return (s, false) }
         let encoded = symbols.encode(labels)
         let result: (MemSeries, Bool) = hashStripes[stripe].withLock { s in
-            if let x = s.find(h, where: { $0.hasLabels(labels) }) {
-                // Another appender created it meanwhile: give back the uses `encode` took.
-                symbols.release(encoded)
-                return (x, false)
-            }
+            // Another appender created it meanwhile: `encoded` gives its uses back as it goes.
+            if let x = s.find(h, where: { $0.hasLabels(labels) }) { return (x, false) }
             let ref: UInt32
             if let f = forcedRef {
                 ref = f
@@ -95,7 +92,7 @@ public final class Head: Sendable {
             } else {
                 ref = nextRef.wrappingAdd(1, ordering: .relaxed).oldValue
             }
-            let ms = MemSeries(ref: ref, labels: labels, labelIDs: encoded, symbols: symbols, logged: logged)
+            let ms = MemSeries(ref: ref, labels: labels, labelIDs: encoded, logged: logged)
             s.insert(h, ms)
             return (ms, true)
         }

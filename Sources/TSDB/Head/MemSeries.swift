@@ -4,37 +4,32 @@ public final class MemSeries: Sendable {
     public let ref: UInt32
     /// The stable hash of the series' labels.
     public let labelsHash: UInt64
-    /// The labels as symbol ids (see `SymbolTable.encode`): ~60 bytes instead of ~200 for an
-    /// array of strings, for every active series.
-    private let labelIDs: XORChunkStorage
-    private let symbols: SymbolTable
+    /// The labels as symbol ids (see `SymbolTable.encode`): a few dozen bytes instead of ~200
+    /// for an array of strings, for every active series. They give their uses of the symbols
+    /// back when the last holder of the series is gone.
+    private let labelIDs: SeriesLabelIDs
     let state: SpinMutex<SeriesState>
 
-    /// A series with `labels`, which `symbols` encoded as `labelIDs` (encoding takes the table's
-    /// locks: callers do it before taking their own).
-    init(ref: UInt32, labels: Labels, labelIDs: XORChunkStorage, symbols: SymbolTable, logged: Bool) {
+    /// A series with `labels`, encoded as `labelIDs` (encoding takes the symbol table's locks:
+    /// callers do it before taking their own).
+    init(ref: UInt32, labels: Labels, labelIDs: SeriesLabelIDs, logged: Bool) {
         self.ref = ref
         labelsHash = labels.stableHash
         self.labelIDs = labelIDs
-        self.symbols = symbols
         self.state = SpinMutex(SeriesState(logged: logged))
     }
 
     /// A series with `labels`, encoded in `symbols`.
     convenience init(ref: UInt32, labels: Labels, symbols: SymbolTable = SymbolTable(), logged: Bool) {
-        self.init(ref: ref, labels: labels, labelIDs: symbols.encode(labels), symbols: symbols, logged: logged)
+        self.init(ref: ref, labels: labels, labelIDs: symbols.encode(labels), logged: logged)
     }
 
     /// The series' labels (built from the symbol ids on each call).
-    public var labels: Labels { symbols.labels(labelIDs, hash: labelsHash) }
-
-    // The last holder is gone (the head dropped the series and no reader has it): its uses of
-    // the symbols go back, so strings no series uses any more are forgotten.
-    deinit { symbols.release(labelIDs) }
+    public var labels: Labels { labelIDs.labels(hash: labelsHash) }
 
     /// True when the series' labels are exactly `labels`, without building them.
     func hasLabels(_ labels: Labels) -> Bool {
-        labels.stableHash == labelsHash && symbols.matches(labelIDs, labels)
+        labels.stableHash == labelsHash && labelIDs.matches(labels)
     }
 
     /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.
@@ -119,6 +114,7 @@ struct SeriesState {
         }
         // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
         open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV)
+        if _slowPath(open.map { Int($0.count) >= perChunk } ?? false) { open?.shrinkToFit() }
         lastT = t
         lastV = v.bitPattern
     }

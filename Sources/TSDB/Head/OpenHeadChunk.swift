@@ -53,6 +53,8 @@ struct OpenHeadChunk: Sendable {
 
     /// Encoded size in bytes.
     var byteCount: Int { (Int(bitPosition) &+ 7) &>> 3 }
+    /// Bytes the buffer holds (encoded bytes plus room for appends).
+    var allocatedByteCount: Int { storage.count }
 
     /// Where an append will touch memory: the buffer's header and its write position. An appender
     /// notes it when reserving a sample and prefetches it just before the commit (see `Prefetch`);
@@ -91,6 +93,18 @@ struct OpenHeadChunk: Sendable {
         let old = storage
         // Everything past the write position is zero already; copying it all keeps that.
         storage = old.withBase { XORChunkStorage(zeroedCount: newCount, copying: Swift.min(old.count, newCount), of: $0) }
+    }
+
+    /// Gives back the room kept for appends once the chunk is full. The next append cuts a new
+    /// chunk into this same buffer (see `restart`), which grows it again only near its end if it
+    /// needs more: a series' buffer follows the size of its recent chunks, not the largest it
+    /// ever had plus growth slack.
+    mutating func shrinkToFit() {
+        // Readers of a valid stream (`minTime`) may load this far past its end.
+        let n = byteCount &+ BitReader.validStreamPadding
+        guard storage.count > n, storage.isUnique() else { return }
+        let old = storage
+        storage = old.withBase { XORChunkStorage(zeroedCount: n, copying: n, of: $0) }
     }
 
     /// Timestamp of the first sample (decoded from the bytes); `Int64.max` when empty.
