@@ -111,7 +111,7 @@ import TSDB
         defer { tm.stop() }
         // From the first answer on: healthy, and 503 until ready, rather than refused connections
         // (one listener from start to end; a request failing on a busy machine is tolerated).
-        var statuses: [Int] = [], queries: [Int] = [], healthy: [Int] = []
+        var statuses: [Int] = [], queries: [Int] = [], healthy: [Int] = [], metrics: [String] = []
         var refusedSince: Date? = nil, refusedLongest = 0.0
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
@@ -121,6 +121,7 @@ import TSDB
                 if code == 200 { break }
                 if let h = await HTTP.request(tm.base + "/-/healthy")?.0 { healthy.append(h) }
                 if let q = await HTTP.request(tm.base + "/api/v1/query?query=up")?.0 { queries.append(q) }
+                if let (c, body) = await HTTP.request(tm.base + "/metrics"), c == 200 { metrics.append(body) }
             } else if !statuses.isEmpty && refusedSince == nil {
                 refusedSince = Date()
             }
@@ -130,6 +131,10 @@ import TSDB
         #expect(statuses.last == 200)
         #expect(queries.contains(503), "other endpoints answer 503 during the replay: \(queries)")
         #expect(healthy.allSatisfy { $0 == 200 } && !healthy.isEmpty)
+        // Its own metrics are served meanwhile (a Prometheus scraping it sees it up), saying so.
+        #expect(metrics.contains { $0.contains("tidemark_tsdb_wal_replay_in_progress 1") && $0.contains("process_resident_memory_bytes") },
+                "\(metrics.count) /metrics answers during the replay")
+        #expect(await HTTP.request(tm.base + "/metrics")?.1.contains("tidemark_tsdb_wal_replay_in_progress 0") == true)
         #expect(refusedLongest < 2, "the port never stops answering: \(refusedLongest) s without an answer")
         #expect(await HTTP.federate(tm.base, #"replay_test{b="19",i="1999"}"#).contains(" 7 "))
     }

@@ -126,15 +126,18 @@ import TSDB
             """
         let first = try PrometheusConfigLoader.parse(yaml, baseDirectory: dir).config
         let basic = try #require(first.scrapeConfigs[0].auth), token = try #require(first.scrapeConfigs[1].auth)
-        #expect(basic.headerValue == "Basic " + Base64.encode(Array("u:pw1".utf8)))
-        #expect(token.headerValue == "Token cred1")
+        #expect(try basic.headerValue() == "Basic " + Base64.encode(Array("u:pw1".utf8)))
+        #expect(try token.headerValue() == "Token cred1")
         try "pw2\n".write(toFile: dir + "/pw", atomically: true, encoding: .utf8)
         try "cred2\n".write(toFile: dir + "/cred", atomically: true, encoding: .utf8)
-        #expect(basic.headerValue == "Basic " + Base64.encode(Array("u:pw2".utf8)), "read again, no reload")
-        #expect(token.headerValue == "Token cred2")
+        #expect(try basic.headerValue() == "Basic " + Base64.encode(Array("u:pw2".utf8)), "read again, no reload")
+        #expect(try token.headerValue() == "Token cred2")
         // Reloaded after the rotation: the same configuration (scrape loops are not restarted).
         let second = try PrometheusConfigLoader.parse(yaml, baseDirectory: dir).config
         #expect(second.scrapeConfigs == first.scrapeConfigs)
+        // Gone since: the request that needs it fails, naming the file.
+        try FileManager.default.removeItem(atPath: dir + "/pw")
+        #expect { try basic.headerValue() } throws: { "\($0)".contains("unable to read basic auth password file \(dir)/pw") }
     }
 
     @Test func emptyConfigGetsDefaults() throws {

@@ -129,6 +129,7 @@ import TSDB
             set { state.withLock { $0.token = newValue } }
         }
         var last: (authorization: String, accept: String, acceptEncoding: String)? { state.withLock { $0.seen.last } }
+        var count: Int { state.withLock { $0.seen.count } }
         func record(authorization: String, accept: String, acceptEncoding: String) {
             state.withLock { $0.seen.append((authorization, accept, acceptEncoding)) }
         }
@@ -181,6 +182,14 @@ import TSDB
         let h2 = try await Self.scrapeOnce(port: port, config: config, db: f.db, client: f.client)
         #expect(h2.up == true, "\(h2)")
         #expect(log.last?.authorization == "Bearer second")
+        // A token file that cannot be read fails the scrape, naming the file (as in Prometheus);
+        // no request goes out with stale credentials.
+        let sent = log.count
+        try FileManager.default.removeItem(atPath: tokenFile)
+        let h3 = try await Self.scrapeOnce(port: port, config: config, db: f.db, client: f.client)
+        #expect(h3.up == false, "\(h3)")
+        #expect(h3.lastError?.contains("unable to read authorization credentials file") == true, "\(h3)")
+        #expect(log.count == sent)
         try await f.client.shutdown()
     }
 

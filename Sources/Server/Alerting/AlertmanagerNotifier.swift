@@ -135,7 +135,7 @@ actor AlertmanagerNotifier {
                 req.method = .POST
                 req.headers.add(name: "Content-Type", value: "application/json")
                 req.headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
-                if let auth = config.auth { req.headers.add(name: "Authorization", value: auth.headerValue) }
+                if let auth = config.auth { req.headers.add(name: "Authorization", value: try auth.headerValue()) }
                 req.body = .bytes(ByteBuffer(bytes: body))
                 let resp = try await client.execute(req, timeout: .milliseconds(config.timeoutMs))
                 _ = try? await resp.body.collect(upTo: 1 << 20)

@@ -93,41 +93,40 @@ struct FileSDConfig: Sendable, Equatable {
 enum ScrapeAuth: Sendable, Equatable {
     case basic(username: String, password: String)
     /// Basic auth whose password is in a file, read again for every request (as Prometheus does,
-    /// so a rotated secret is picked up without a reload); `loaded` is what the config load read.
-    case basicPasswordFile(username: String, path: String, loaded: String)
+    /// so a rotated secret is picked up without a reload).
+    case basicPasswordFile(username: String, path: String)
     /// `Authorization: <type> <credentials>` (bearer_token and authorization use this).
     case authorization(type: String, credentials: String)
     /// The same with the credentials in a file (bearer_token_file, credentials_file), read again
     /// for every request.
-    case authorizationFile(type: String, path: String, loaded: String)
+    case authorizationFile(type: String, path: String)
 
-    /// The `Authorization` header value.
-    var headerValue: String {
+    /// A credentials file that could not be read when a request needed it: that request fails
+    /// (as in Prometheus) rather than going out with stale or no credentials.
+    struct UnreadableFile: Error, CustomStringConvertible {
+        let what: String, path: String, reason: String
+        var description: String { "unable to read \(what) \(path): \(reason)" }
+    }
+
+    /// The `Authorization` header value; throws when a credentials file cannot be read now.
+    func headerValue() throws(UnreadableFile) -> String {
         switch self {
         case .basic(let u, let p): return "Basic " + Base64.encode(Array("\(u):\(p)".utf8))
-        case .basicPasswordFile(let u, let path, let loaded):
-            return "Basic " + Base64.encode(Array("\(u):\(Self.read(path) ?? loaded)".utf8))
+        case .basicPasswordFile(let u, let path):
+            let p = try Self.read(path, "basic auth password file")
+            return "Basic " + Base64.encode(Array("\(u):\(p)".utf8))
         case .authorization(let t, let c): return "\(t) \(c)"
-        case .authorizationFile(let t, let path, let loaded): return "\(t) \(Self.read(path) ?? loaded)"
+        case .authorizationFile(let t, let path): return "\(t) \(try Self.read(path, "authorization credentials file"))"
         }
     }
 
-    /// Equal when configured the same: a file's content at load is left out, so a reload after a
-    /// secret rotation does not restart the scrapes that read it (as Prometheus compares paths).
-    static func == (a: Self, b: Self) -> Bool {
-        switch (a, b) {
-        case let (.basic(u1, p1), .basic(u2, p2)): return u1 == u2 && p1 == p2
-        case let (.basicPasswordFile(u1, f1, _), .basicPasswordFile(u2, f2, _)): return u1 == u2 && f1 == f2
-        case let (.authorization(t1, c1), .authorization(t2, c2)): return t1 == t2 && c1 == c2
-        case let (.authorizationFile(t1, f1, _), .authorizationFile(t2, f2, _)): return t1 == t2 && f1 == f2
-        default: return false
+    /// The file's content without surrounding whitespace.
+    private static func read(_ path: String, _ what: String) throws(UnreadableFile) -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } catch {
+            throw UnreadableFile(what: what, path: path, reason: error.localizedDescription)
         }
-    }
-
-    /// The file's content without surrounding whitespace; nil when it cannot be read (the value
-    /// read at load is used then, rather than sending no credentials at all).
-    private static func read(_ path: String) -> String? {
-        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

@@ -247,8 +247,9 @@ enum PrometheusConfigLoader {
             if let pass = try b.string("password") {
                 found.append(.basic(username: user ?? "", password: pass))
             } else if let file = try b.string("password_file") {
-                let loaded = try readSecret(b, "password_file", baseDirectory) ?? ""
-                found.append(.basicPasswordFile(username: user ?? "", path: resolve(file, baseDirectory), loaded: loaded))
+                // Read once here so a missing file stops the load; each request reads it again.
+                _ = try readSecret(b, "password_file", baseDirectory)
+                found.append(.basicPasswordFile(username: user ?? "", path: resolve(file, baseDirectory)))
             } else {
                 found.append(.basic(username: user ?? "", password: ""))
             }
@@ -259,8 +260,8 @@ enum PrometheusConfigLoader {
         if let t = try m.string("bearer_token") {
             found.append(.authorization(type: "Bearer", credentials: t))
         } else if let file = try m.string("bearer_token_file") {
-            let loaded = try readSecret(m, "bearer_token_file", baseDirectory) ?? ""
-            found.append(.authorizationFile(type: "Bearer", path: resolve(file, baseDirectory), loaded: loaded))
+            _ = try readSecret(m, "bearer_token_file", baseDirectory)
+            found.append(.authorizationFile(type: "Bearer", path: resolve(file, baseDirectory)))
         }
         if let a = try m.map("authorization") {
             warnings += a.warnings(known: ["type", "credentials", "credentials_file"])
@@ -271,8 +272,8 @@ enum PrometheusConfigLoader {
             if let cred = try a.string("credentials") {
                 found.append(.authorization(type: type, credentials: cred))
             } else if let file = try a.string("credentials_file") {
-                let loaded = try readSecret(a, "credentials_file", baseDirectory) ?? ""
-                found.append(.authorizationFile(type: type, path: resolve(file, baseDirectory), loaded: loaded))
+                _ = try readSecret(a, "credentials_file", baseDirectory)
+                found.append(.authorizationFile(type: type, path: resolve(file, baseDirectory)))
             } else {
                 found.append(.authorization(type: type, credentials: ""))
             }

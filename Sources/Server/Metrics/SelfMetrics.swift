@@ -79,7 +79,10 @@ enum SelfMetrics {
         return out
     }
 
-    static func render(_ db: DB) -> String {
+    /// What does not need the storage open: process, ingest, WAL health and HTTP figures. Served
+    /// alone while the WAL replays, so a Prometheus scraping Tidemark sees it up meanwhile (as
+    /// Prometheus serves its own /metrics during its replay).
+    static func renderProcess(replaying: Bool = false) -> String {
         var out = ""
         func gauge(_ name: String, _ help: String, _ value: Double) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
@@ -108,6 +111,17 @@ enum SelfMetrics {
             out += "tidemark_http_request_duration_seconds_sum{\(l)} \(formatValue(f.seconds))\n"
             out += "tidemark_http_request_duration_seconds_count{\(l)} \(f.count)\n"
         }
+        gauge("tidemark_tsdb_wal_replay_in_progress", "1 while the WAL replays at start-up, before the storage serves.", replaying ? 1 : 0)
+        gauge("process_resident_memory_bytes", "Resident memory size in bytes.", Double(ProcessStats.residentBytes()))
+        gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime)
+        return out
+    }
+
+    static func render(_ db: DB) -> String {
+        var out = renderProcess()
+        func gauge(_ name: String, _ help: String, _ value: Double) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
+        }
         let blocks = db.blocks
         gauge("tidemark_tsdb_head_series", "Series in the head block.", Double(db.head.numSeries))
         gauge("tidemark_tsdb_head_samples", "Samples held in the head block.", Double(db.head.numSamples))
@@ -119,8 +133,6 @@ enum SelfMetrics {
               Double(segments.inMemory))
         gauge("tidemark_tsdb_blocks_loaded", "Persisted blocks served.", Double(blocks.count))
         gauge("tidemark_tsdb_storage_blocks_bytes", "Bytes of all persisted blocks.", Double(db.blocksSize))
-        gauge("process_resident_memory_bytes", "Resident memory size in bytes.", Double(ProcessStats.residentBytes()))
-        gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", startTime)
         return out
     }
 

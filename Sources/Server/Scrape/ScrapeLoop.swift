@@ -141,7 +141,9 @@ final class ScrapeLoop: Sendable {
         headers.add(name: "Accept-Encoding", value: "gzip")
         headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
         headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(Double(target.timeoutMs) / 1000))
-        if let auth = config.auth { headers.add(name: "Authorization", value: auth.headerValue) }
+        if let auth = config.auth {
+            do { headers.add(name: "Authorization", value: try auth.headerValue()) } catch { throw ScrapeFailure.http(error.description) }
+        }
         let limit = config.bodySizeLimit > 0 ? Int(config.bodySizeLimit) : defaultBodyLimit
         let collector = ScrapeBodyCollector(reusing: body, limit: limit)
         // The collector holds the only reference while the request runs.

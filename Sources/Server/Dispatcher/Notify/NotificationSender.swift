@@ -133,7 +133,7 @@ final class NotificationSender: Sendable {
         req.method = .POST
         req.headers.add(name: "Content-Type", value: "application/json")
         req.headers.add(name: "User-Agent", value: "Tidemark/\(TidemarkVersion.string)")
-        if let auth { req.headers.add(name: "Authorization", value: auth.headerValue) }
+        if let auth { req.headers.add(name: "Authorization", value: try auth.headerValue()) }
         req.body = .bytes(ByteBuffer(bytes: body))
         let resp = try await client.execute(req, timeout: .milliseconds(timeoutMs))
         let text = (try? await resp.body.collect(upTo: 4096)).map { String(buffer: $0) } ?? ""
