@@ -112,9 +112,17 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Labels(sortedUnchecked: p)
     }
 
-    /// A copy without the named labels.
+    /// A copy without the named labels (itself, hash kept, when it has none of them).
     public func removing(_ names: Set<String>) -> Labels {
-        Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
+        // A few names (`__name__`, as a rule) are compared directly: hashing every label name
+        // into the set costs more than the comparisons, on every series of a query result.
+        if names.count <= 4 {
+            let few = Array(names)
+            guard pairs.contains(where: { few.contains($0.name) }) else { return self }
+            return Labels(sortedUnchecked: pairs.filter { !few.contains($0.name) })
+        }
+        guard pairs.contains(where: { names.contains($0.name) }) else { return self }
+        return Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
     }
 }
 

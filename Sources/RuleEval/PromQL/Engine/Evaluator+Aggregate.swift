@@ -77,15 +77,17 @@ extension Evaluator {
             }
         }
         let input = try evalVector(a.expr)
-        // Group of every input series, computed once.
-        let grouping = Set(a.grouping)
+        // Group of every input series, computed once. `by`/`without` lists are short: names are
+        // compared directly instead of hashed into a set for every label of every series.
+        let grouping = a.grouping
+        let excluded = a.grouping + ctx.nameLabels
         var groupOf = [Int](repeating: 0, count: input.count)
         var groupIndex: [Labels: Int] = [:]
         var groups: [(labels: Labels, dropName: Bool)] = []
         for (i, s) in input.enumerated() {
             let key: Labels
             if a.without {
-                key = Labels(sortedUnchecked: s.labels.pairs.filter { !grouping.contains($0.name) && !ctx.nameLabels.contains($0.name) })
+                key = Labels(sortedUnchecked: s.labels.pairs.filter { !excluded.contains($0.name) })
             } else {
                 key = Labels(sortedUnchecked: s.labels.pairs.filter { grouping.contains($0.name) })
             }
