@@ -117,9 +117,10 @@ public struct Labels: Sendable, Hashable, Comparable, CustomStringConvertible {
         // A few names (`__name__`, as a rule) are compared directly: hashing every label name
         // into the set costs more than the comparisons, on every series of a query result.
         if names.count <= 4 {
-            let few = Array(names)
-            guard pairs.contains(where: { few.contains($0.name) }) else { return self }
-            return Labels(sortedUnchecked: pairs.filter { !few.contains($0.name) })
+            // `contains(where:)` walks the set's elements: no hashing, no allocation.
+            func named(_ l: Label) -> Bool { names.contains(where: { $0 == l.name }) }
+            guard pairs.contains(where: named) else { return self }
+            return Labels(sortedUnchecked: pairs.filter { !named($0) })
         }
         guard pairs.contains(where: { names.contains($0.name) }) else { return self }
         return Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })

@@ -87,9 +87,6 @@ struct SeriesLabelIDs: @unchecked Sendable {
         return out
     }
 
-    /// The heap object's address (for tests of the allocation size).
-    var allocationAddress: UnsafeMutableRawPointer { Unmanaged.passUnretained(buffer).toOpaque() }
-
     /// The labels these ids stand for; `hash` is their stable hash (kept by the series).
     func labels(hash: UInt64) -> Labels { buffer.header.symbols.labels(self, hash: hash) }
 

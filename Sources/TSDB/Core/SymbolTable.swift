@@ -57,10 +57,9 @@ public final class SymbolTable: Sendable {
     /// Number of strings in use.
     public var count: Int { strings.withLock { $0.byID.count &- $0.free.count } }
 
-    /// Gives back one use of each id of a freed encoding; strings left without a use are
-    /// forgotten and their ids reused.
-    /// `forEachID` calls its argument with each id (see `SeriesLabelIDs`, which calls this when it
-    /// goes away).
+    /// Gives back one use of each id of a freed encoding (`forEachID` calls its argument with
+    /// each: see `SeriesLabelIDs`, which calls this when it goes away); strings left without a
+    /// use are forgotten and their ids reused.
     func release(_ forEachID: ((UInt32) -> Void) -> Void) {
         let unused: [(UInt32, String)] = strings.withLock { t in
             var out: [(UInt32, String)] = []
