@@ -1,14 +1,19 @@
 import Hummingbird
 import Synchronization
 
-/// The server's responder from the moment it listens: while the WAL replays it answers as
-/// Prometheus does (`/-/healthy` 200, `/metrics` with what needs no storage, everything else 503
-/// "Service Unavailable"), then hands every request to the full router. One listener for the whole life of the process, so the port never
-/// refuses connections between start-up and service.
+/// The server's responder from the moment it listens: while the WAL replays and the rest starts
+/// it answers as Prometheus does (`/-/healthy` 200, `/metrics` with what needs no storage,
+/// everything else 503 "Service Unavailable"), then hands every request to the full router. One
+/// listener for the whole life of the process, so the port never refuses connections between
+/// start-up and service.
 final class StartupResponder: HTTPResponder, Sendable {
     typealias Context = BasicRequestContext
 
     private let router = Mutex<RouterResponder<BasicRequestContext>?>(nil)
+    private let replaying = Atomic<Bool>(true)
+
+    /// The WAL replay is over (rules and the dispatcher may still be starting).
+    func replayDone() { replaying.store(false, ordering: .relaxed) }
 
     /// From now on, requests go to `responder`.
     func serve(_ responder: RouterResponder<BasicRequestContext>) {
@@ -23,8 +28,10 @@ final class StartupResponder: HTTPResponder, Sendable {
         if request.uri.path == "/metrics" {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: SelfMetrics.renderProcess(replaying: true))))
+            let text = SelfMetrics.renderProcess(replaying: replaying.load(ordering: .relaxed))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: text)))
         }
-        return Response(status: .serviceUnavailable, body: .init(byteBuffer: .init(string: "Service Unavailable: replaying the WAL\n")))
+        let why = replaying.load(ordering: .relaxed) ? "replaying the WAL" : "starting"
+        return Response(status: .serviceUnavailable, body: .init(byteBuffer: .init(string: "Service Unavailable: \(why)\n")))
     }
 }

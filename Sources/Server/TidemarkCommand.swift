@@ -233,6 +233,7 @@ struct TidemarkCommand: AsyncParsableCommand {
                 Result { try DB.open(directory: storagePath, options: options, logger: logger) }
             }
             db = try opened.get()
+            responder.replayDone()
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)

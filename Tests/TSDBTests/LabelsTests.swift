@@ -96,8 +96,10 @@ import Testing
         let sa = MemSeries(ref: 1, labels: a, symbols: t, logged: true)
         let ids = t.encode(a).ids
         #expect(ids.contains { $0 >= 1 << 14 } && ids.count == 6)
-        // `filler_5` has a one-byte id: a series mixing sizes decodes every one.
-        let b = L(["__name__": "filler_5", "device": "eth0", "instance": "host-9:9100"])
+        #expect(t.encode(L(["__name__": "filler_5", "device": "filler_300"])).ids == [t.id("__name__"), 5, t.id("device"), 300])
+        // `filler_5` has a one-byte id, `filler_300` a two-byte one: a series mixing sizes decodes
+        // every one.
+        let b = L(["__name__": "filler_5", "device": "filler_300", "instance": "host-9:9100"])
         let sb = MemSeries(ref: 2, labels: b, symbols: t, logged: true)
         #expect(sa.labels == a && sb.labels == b)
         #expect(sa.hasLabels(a) && sb.hasLabels(b) && !sa.hasLabels(b) && !sb.hasLabels(a))

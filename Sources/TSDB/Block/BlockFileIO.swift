@@ -68,9 +68,7 @@ enum BlockFileIO {
     /// CRC32C of `count` bytes at `offset`, read with `pread` in pieces: checking a mapped file
     /// this way keeps its pages out of the process's resident memory (only the page cache
     /// holds them) until a query actually reads them.
-    static func checksum(_ path: String, at offset: Int, count: Int) throws -> UInt32 {
-        let fd = try openRead(path)
-        defer { close(fd) }
+    static func checksum(_ fd: Int32, at offset: Int, count: Int, path: String) throws -> UInt32 {
         let pieceSize = 1 << 18
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceSize, alignment: 16)
         defer { buf.deallocate() }
@@ -83,6 +81,13 @@ enum BlockFileIO {
             done += n
         }
         return crc
+    }
+
+    /// Runs `body` with `path` open for reading.
+    static func withReadDescriptor<R>(_ path: String, _ body: (Int32) throws -> R) throws -> R {
+        let fd = try openRead(path)
+        defer { close(fd) }
+        return try body(fd)
     }
 
     /// fsyncs a file descriptor.

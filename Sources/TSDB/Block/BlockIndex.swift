@@ -49,24 +49,26 @@ final class BlockIndex: Sendable {
         for _ in BlockFormat.Section.allCases { offsets.append((try? t.u64()) ?? 0) }
         guard (try? t.u32()) == tocCRC else { throw corrupt("TOC CRC mismatch") }
         guard (try? t.u32()) == BlockFormat.indexMagic else { throw corrupt("bad TOC magic") }
-        for (i, s) in BlockFormat.Section.allCases.enumerated() {
-            let off = offsets[i]
-            guard off >= UInt64(BlockFormat.fileHeaderSize), off <= UInt64(tocAt - BlockFormat.sectionHeaderSize) else {
-                throw corrupt("section \(s) offset \(off) out of range")
+        try BlockFileIO.withReadDescriptor(path) { fd in
+            for (i, s) in BlockFormat.Section.allCases.enumerated() {
+                let off = offsets[i]
+                guard off >= UInt64(BlockFormat.fileHeaderSize), off <= UInt64(tocAt - BlockFormat.sectionHeaderSize) else {
+                    throw corrupt("section \(s) offset \(off) out of range")
+                }
+                var r = ColdByteReader(b, position: Int(off))
+                guard (try? r.u8()) == s.rawValue else { throw corrupt("section \(s): wrong id") }
+                guard (try? r.u8()) == BlockFormat.version else { throw corrupt("section \(s): unsupported version") }
+                guard (try? r.u8()) == 0, (try? r.u8()) == 0 else { throw corrupt("section \(s): reserved bytes not zero") }
+                guard let len = try? r.u64(), len <= UInt64(tocAt - r.position - BlockFormat.sectionTrailerSize) else {
+                    throw corrupt("section \(s): length out of range")
+                }
+                let start = r.position, end = start + Int(len)
+                // Read from the file, not the mapping (see `BlockFileIO.checksum`).
+                let crc = try BlockFileIO.checksum(fd, at: start, count: Int(len), path: path)
+                var c = ColdByteReader(b, position: end)
+                guard (try? c.u32()) == crc else { throw corrupt("section \(s): CRC mismatch") }
+                sections[s] = (start, Int(len))
             }
-            var r = ColdByteReader(b, position: Int(off))
-            guard (try? r.u8()) == s.rawValue else { throw corrupt("section \(s): wrong id") }
-            guard (try? r.u8()) == BlockFormat.version else { throw corrupt("section \(s): unsupported version") }
-            guard (try? r.u8()) == 0, (try? r.u8()) == 0 else { throw corrupt("section \(s): reserved bytes not zero") }
-            guard let len = try? r.u64(), len <= UInt64(tocAt - r.position - BlockFormat.sectionTrailerSize) else {
-                throw corrupt("section \(s): length out of range")
-            }
-            let start = r.position, end = start + Int(len)
-            // Read from the file, not the mapping (see `BlockFileIO.checksum`).
-            let crc = try BlockFileIO.checksum(path, at: start, count: Int(len))
-            var c = ColdByteReader(b, position: end)
-            guard (try? c.u32()) == crc else { throw corrupt("section \(s): CRC mismatch") }
-            sections[s] = (start, Int(len))
         }
         func section(_ s: BlockFormat.Section) -> (at: Int, length: Int) { sections[s] ?? (0, 0) }
         func u32(_ at: Int) -> Int { Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: at, as: UInt32.self))) }

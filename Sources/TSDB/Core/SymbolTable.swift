@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Numbers every label name and value the head's series use, so a series stores its labels as a
-/// few 32-bit ids instead of an array of strings.
+/// few small ids (varint-packed, see `SeriesLabelIDs`) instead of an array of strings.
 ///
 /// Thread-safe. Lookups by string are striped by hash; strings by id sit behind one lock, taken
 /// once per series read. Each id counts the series using it: when a series the head dropped is

@@ -32,7 +32,6 @@ public final class MemSeries: Sendable {
         labels.stableHash == labelsHash && labelIDs.matches(labels)
     }
 
-    /// The chunks overlapping `[mint, maxt]`, shared or copied so the caller reads them without the lock.
     /// Starts loading the open chunk's first bytes (a reader's first touch), for selections that
     /// walk many series: the address is read under the lock, the prefetch never faults.
     func prefetchOpenChunk() {

@@ -35,7 +35,9 @@ struct OpenHeadChunk: Sendable {
 
     /// Empties the chunk for a new window ending at `end`, keeping its bytes' allocation: the
     /// closed chunk went to the chunk store, and a series' chunks need about the same room each
-    /// time, so a fresh small buffer grown again would only churn (and fragment) the heap.
+    /// time, so a fresh small buffer grown again from the start would only churn (and fragment)
+    /// the heap. (A full chunk gave back its append room first, see `shrinkToFit`: this chunk
+    /// grows once near its end if it needs more than the last.)
     mutating func restart(end: Int64) {
         if !storage.isUnique() {
             self = OpenHeadChunk(end: end)
