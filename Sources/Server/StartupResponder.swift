@@ -26,10 +26,7 @@ final class StartupResponder: HTTPResponder, Sendable {
             return Response(status: .ok, body: .init(byteBuffer: .init(string: "Tidemark is Healthy.\n")))
         }
         if request.uri.path == "/metrics" {
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            let text = SelfMetrics.renderProcess(replaying: replaying.load(ordering: .relaxed))
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: text)))
+            return SelfMetrics.response(SelfMetrics.renderProcess(replaying: replaying.load(ordering: .relaxed)))
         }
         let why = replaying.load(ordering: .relaxed) ? "replaying the WAL" : "starting"
         return Response(status: .serviceUnavailable, body: .init(byteBuffer: .init(string: "Service Unavailable: \(why)\n")))

@@ -10,14 +10,24 @@ enum SelfMetrics {
     static func register(on router: Router<BasicRequestContext>, db: DB, scrapes: ScrapeManager,
                          rules: RuleManager? = nil, notifier: AlertmanagerNotifier? = nil, dispatcher: Dispatcher? = nil) {
         router.get("/metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             var body = render(db) + render(scrapes.metrics.snapshot)
             if let rules { body += render(await rules.groups) }
             if let notifier { body += render(notifier.stats.withLock { $0 }, capacity: notifier.capacity) }
             if let dispatcher { body += DispatcherMetrics.render(dispatcher.stats.withLock { $0 }, dispatcher.sender.stats.withLock { $0 }) }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: body)))
+            return response(body)
         }
+    }
+
+    /// A `/metrics` answer: `text` in the Prometheus text format.
+    static func response(_ text: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: text)))
+    }
+
+    /// Appends one gauge family with a single unlabelled sample.
+    private static func gauge(_ name: String, _ help: String, _ value: Double, into out: inout String) {
+        out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
     }
 
     static func render(_ jobs: [String: ScrapeMetrics.Job]) -> String {
@@ -84,9 +94,7 @@ enum SelfMetrics {
     /// Prometheus serves its own /metrics during its replay).
     static func renderProcess(replaying: Bool = false) -> String {
         var out = ""
-        func gauge(_ name: String, _ help: String, _ value: Double) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
-        }
+        func gauge(_ name: String, _ help: String, _ value: Double) { Self.gauge(name, help, value, into: &out) }
         func counter(_ name: String, _ help: String, _ rows: [(String, Double)]) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
             for (labels, v) in rows { out += "\(name)\(labels) \(formatValue(v))\n" }
@@ -119,9 +127,7 @@ enum SelfMetrics {
 
     static func render(_ db: DB) -> String {
         var out = renderProcess()
-        func gauge(_ name: String, _ help: String, _ value: Double) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(formatValue(value))\n"
-        }
+        func gauge(_ name: String, _ help: String, _ value: Double) { Self.gauge(name, help, value, into: &out) }
         let blocks = db.blocks
         gauge("tidemark_tsdb_head_series", "Series in the head block.", Double(db.head.numSeries))
         gauge("tidemark_tsdb_head_samples", "Samples held in the head block.", Double(db.head.numSamples))
