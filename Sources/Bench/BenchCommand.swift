@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tidemark-bench",
         abstract: "Tidemark's benchmark harness.",
-        subcommands: [CompareCommand.self, EngineBenchmark.self, RuleEvaluationBenchmark.self, AlertDispatchBenchmark.self, HeadAppendBenchmark.self, PromQLParseBenchmark.self, PromQLQueryBenchmark.self, RemoteWriteBenchmark.self, ScrapeBenchmark.self, CrashWriter.self]
+        subcommands: [CompareCommand.self, PromQLDiffCommand.self, EngineBenchmark.self, RuleEvaluationBenchmark.self, AlertDispatchBenchmark.self, HeadAppendBenchmark.self, PromQLParseBenchmark.self, PromQLQueryBenchmark.self, RemoteWriteBenchmark.self, ScrapeBenchmark.self, CrashWriter.self]
     )
 }

@@ -34,6 +34,25 @@ struct QueryAnswer: Sendable {
         }
     }
 
+    /// Parses a metadata API response (`/api/v1/labels`, `/label/<name>/values`, `/series`): each
+    /// string or label set becomes one series without points, so answers compare as sets.
+    init(metadataJSON body: [UInt8]) throws {
+        guard let root = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              root["status"] as? String == "success", let data = root["data"] as? [Any] else {
+            throw BenchError("metadata request failed: \(String(decoding: body.prefix(300), as: UTF8.self))")
+        }
+        series = [:]
+        for item in data {
+            if let name = item as? String {
+                series[name] = []
+            } else if let set = item as? [String: String] {
+                series[set.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")] = []
+            } else {
+                throw BenchError("unexpected metadata item \(item)")
+            }
+        }
+    }
+
     private static func point(_ any: Any?) throws -> (Int64, Double) {
         guard let pair = any as? [Any], pair.count == 2, let ts = (pair[0] as? NSNumber)?.doubleValue,
               let text = pair[1] as? String else { throw BenchError("malformed sample \(String(describing: any))") }
@@ -50,7 +69,10 @@ struct QueryAnswer: Sendable {
     }
 
     /// Differences from `other` beyond `relativeTolerance`, described (at most `limit` of them).
-    func differences(from other: QueryAnswer, relativeTolerance: Double = 1e-9, limit: Int = 3) -> [String] {
+    /// Values within `absoluteTolerance` also agree (sums taken in another order can leave 1e-16
+    /// where the other has 0).
+    func differences(from other: QueryAnswer, relativeTolerance: Double = 1e-9, absoluteTolerance: Double = 0,
+                     limit: Int = 3) -> [String] {
         var out: [String] = []
         let missing = Set(series.keys).subtracting(other.series.keys), extra = Set(other.series.keys).subtracting(series.keys)
         if !missing.isEmpty || !extra.isEmpty {
@@ -64,7 +86,7 @@ struct QueryAnswer: Sendable {
             }
             for (a, b) in zip(points, theirs) {
                 if a.t != b.t { out.append("{\(key)}: timestamp \(a.t) vs \(b.t)"); break }
-                if !Self.close(a.v, b.v, relativeTolerance) { out.append("{\(key)} at \(a.t): \(a.v) vs \(b.v)"); break }
+                if !Self.close(a.v, b.v, relativeTolerance) && !(abs(a.v - b.v) <= absoluteTolerance) { out.append("{\(key)} at \(a.t): \(a.v) vs \(b.v)"); break }
             }
         }
         return out
