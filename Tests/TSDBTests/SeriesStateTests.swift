@@ -48,6 +48,13 @@ import Testing
         #expect(MemoryLayout<OpenHeadChunk>.size <= 32)
     }
 
+    @Test func aSeriesObjectFitsA128ByteHeapChunk() throws {
+        // glibc rounds a request plus its 8-byte header up to 16: 120 bytes is the most that
+        // fits 128 (what `malloc_usable_size` then reports); one byte more costs 144.
+        let s = MemSeries(ref: 1, labels: try Labels(["__name__": "up", "instance": "a:9100"]), logged: false)
+        #expect(mallocUsableSize(Unmanaged.passUnretained(s).toOpaque()) <= 120)
+    }
+
     @Test func aFullChunkGivesBackItsAppendRoom() {
         let store = makeStore(onDisk: false)
         var st = SeriesState(logged: true)
@@ -126,3 +133,7 @@ import Testing
         #expect(same(read(view), Array(input[..<200])))
     }
 }
+
+// glibc's malloc_usable_size is not exported by the Glibc module map.
+@_silgen_name("malloc_usable_size")
+private func mallocUsableSize(_ pointer: UnsafeMutableRawPointer?) -> Int

@@ -116,7 +116,10 @@ final class RemoteWriteSeriesCache: Sendable {
         }
 
         mutating func set(_ h: UInt64, check: UInt64, _ series: MemSeries) {
-            if (count + 1) * 4 > entries.count * 3 { grow() }
+            // Up to 7/8 full: hits, nearly all lookups, probe about 2.4 slots on average there
+            // (consecutive 24-byte entries, so mostly one cache line), and the table takes
+            // 28-55 bytes per series instead of 32-64 at a 3/4 limit.
+            if (count + 1) * 8 > entries.count * 7 { grow() }
             let mask = entries.count - 1
             var i = Int(truncatingIfNeeded: h) & mask
             while entries[i].series != nil && entries[i].key != h { i = (i &+ 1) & mask }

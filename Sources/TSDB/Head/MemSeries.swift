@@ -1,5 +1,9 @@
 /// One series in the head: its identity and its in-memory chunks, guarded by its own lock.
 public final class MemSeries: Sendable {
+    // Field order is layout (a class's fields are not reordered): the lock's 4-byte word ends
+    // `state` and `ref` fills the 4 bytes after it, so the object is 120 bytes, which glibc
+    // serves from 128-byte chunks instead of 144 (1.6 MB per 100 k series).
+    let state: SpinMutex<SeriesState>
     /// Head-local series reference (also the WAL's series ref).
     public let ref: UInt32
     /// The stable hash of the series' labels.
@@ -8,7 +12,6 @@ public final class MemSeries: Sendable {
     /// for an array of strings, for every active series. They give their uses of the symbols
     /// back when the last holder of the series is gone.
     private let labelIDs: SeriesLabelIDs
-    let state: SpinMutex<SeriesState>
 
     /// A series with `labels`, encoded as `labelIDs` (encoding takes the symbol table's locks:
     /// callers do it before taking their own).

@@ -10,8 +10,10 @@ import Synchronization
 /// A waiter spins briefly, then yields its time slice, so a holder that was preempted gets the
 /// processor back. Not for sections that block or run long.
 public struct SpinMutex<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
-    @usableFromInline let word = Atomic<UInt32>(0)
+    // The value first: the 4-byte word then ends the struct, where an enclosing class can put
+    // a 4-byte field after it instead of padding before the value (see `MemSeries`).
     @usableFromInline let cell: _Cell<Value>
+    @usableFromInline let word = Atomic<UInt32>(0)
 
     /// A lock guarding `value`.
     public init(_ value: consuming sending Value) {
