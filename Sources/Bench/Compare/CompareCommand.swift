@@ -151,7 +151,10 @@ struct CompareCommand: ParsableCommand {
         let server = try system.start(executable: executable)
         defer { server.stop() }
         var result = SystemResult(system: system, version: system.version(server))
-        progress.done("version \(result.version ?? "?") on 127.0.0.1:\(server.port)")
+        _ = server.waitUntilIdle(limit: 15)
+        result.idleResidentBytes = server.residentBytes
+        progress.done(String(format: "version %@ on 127.0.0.1:%d, RSS when idle and empty %.0f MiB", result.version ?? "?", server.port,
+                             Double(result.idleResidentBytes ?? 0) / 1_048_576))
 
         progress.phase("\(label): remote-write ingest")
         let ingest = RemoteWriteIngest.run(payloads, to: server) { progress.update($0) }

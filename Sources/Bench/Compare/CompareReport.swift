@@ -9,6 +9,9 @@ struct SystemResult: Codable, Sendable {
     var ingest: IngestFigures?
     /// Resident bytes once the process was idle after ingest.
     var residentBytes: Int?
+    /// Resident bytes of the freshly started, empty process once idle (its fixed cost: code,
+    /// runtime, empty tables), so the cost per added series can be told from it.
+    var idleResidentBytes: Int?
     /// Seconds from the end of ingest until the process was idle (RSS taken then).
     var idleAfterSeconds: Double?
     var activeSeries: Int?
@@ -22,6 +25,8 @@ struct SystemResult: Codable, Sendable {
         case .cpuPerMillion: ingest.map { $0.cpuSecondsPerMillion }
         case .bytesPerSample: storage.map { $0.bytesPerSample }
         case .residentPerSeries: residentBytes.flatMap { r in activeSeries.map { Double(r) / Double(max($0, 1)) / 1000 } }
+        case .residentPerSeriesAboveIdle:
+            residentBytes.flatMap { r in idleResidentBytes.flatMap { i in activeSeries.map { Double(r - i) / Double(max($0, 1)) / 1000 } } }
         case .queryMedian(let name): queries[name]?.medianMs
         }
     }
@@ -39,7 +44,7 @@ struct CompareRun: Codable, Sendable {
 /// A column of the comparison table.
 struct CompareFigure: Sendable {
     enum Kind: Sendable, Equatable {
-        case ingestRate, cpuPerMillion, bytesPerSample, residentPerSeries
+        case ingestRate, cpuPerMillion, bytesPerSample, residentPerSeries, residentPerSeriesAboveIdle
         case queryMedian(String)
     }
     var kind: Kind
@@ -54,6 +59,8 @@ struct CompareFigure: Sendable {
             CompareFigure(kind: .cpuPerMillion, title: "CPU-s per M samples", lowerIsBetter: true, bars: [(.victoriametrics, 1)]),
             CompareFigure(kind: .bytesPerSample, title: "bytes/sample on disk", lowerIsBetter: true, bars: [(.prometheus, 0.5), (.victoriametrics, 0.8)]),
             CompareFigure(kind: .residentPerSeries, title: "RSS per series (KB)", lowerIsBetter: true, bars: [(.prometheus, 0.3), (.victoriametrics, 0.6)]),
+            // Shown for information, no bar: the bar is on the whole RSS above.
+            CompareFigure(kind: .residentPerSeriesAboveIdle, title: "RSS above idle per series (KB)", lowerIsBetter: true, bars: []),
         ] + queries.map {
             CompareFigure(kind: .queryMedian($0.name), title: "\($0.name) (ms)", lowerIsBetter: true, bars: [(.prometheus, 0.5), (.victoriametrics, 1)])
         }
