@@ -151,8 +151,10 @@ struct CompareCommand: ParsableCommand {
         let server = try system.start(executable: executable)
         defer { server.stop() }
         var result = SystemResult(system: system, version: system.version(server))
-        _ = server.waitUntilIdle(limit: 15)
-        result.idleResidentBytes = server.residentBytes
+        // The empty server's RSS only once it is quiet (at most 15 s; left out if it is not).
+        let quietAfter = server.waitUntilIdle(limit: 15)
+        let idle = server.residentBytes
+        result.idleResidentBytes = quietAfter < 15 && idle > 0 ? idle : nil
         progress.done(String(format: "version %@ on 127.0.0.1:%d, RSS when idle and empty %.0f MiB", result.version ?? "?", server.port,
                              Double(result.idleResidentBytes ?? 0) / 1_048_576))
 

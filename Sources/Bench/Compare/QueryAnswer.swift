@@ -19,6 +19,13 @@ struct QueryAnswer: Sendable {
             series[""] = [try Self.point(data["result"])]
             return
         }
+        if type == "string" {
+            // A string is one "series" keyed by its text, with its timestamp.
+            guard let pair = data["result"] as? [Any], pair.count == 2, let ts = (pair[0] as? NSNumber)?.doubleValue,
+                  let text = pair[1] as? String else { throw BenchError("malformed string result") }
+            series["string=" + text] = [(Int64((ts * 1000).rounded()), 0)]
+            return
+        }
         guard let result = data["result"] as? [[String: Any]] else { throw BenchError("no result array") }
         for item in result {
             let metric = (item["metric"] as? [String: String]) ?? [:]

@@ -10,7 +10,7 @@ import TSDB
 struct DiffDataset {
     /// Every series with its samples, oldest first.
     private(set) var series: [(labels: Labels, samples: [Sample])] = []
-    /// First and last slot time (ms); samples lie 7.5 s after a slot.
+    /// First slot's time (ms) and the number of slots; samples lie 7.5 s after a slot.
     let start: Int64
     let slots: Int
     static let interval: Int64 = 15_000

@@ -6,7 +6,8 @@ import TSDB
 /// (see `DiffQueries`) are not generated, nor ones that blow a last-bit difference up into a
 /// different answer: `%`, `ceil`/`floor`/`round`/`sgn` over computed values (2.42 averages with an
 /// incremental mean, Prometheus 3 with a compensated sum: an average of exactly 0.5 can come out
-/// as 0.49999999999999994 in 2.42), and `time()` or `timestamp()` as a dividend.
+/// as 0.49999999999999994 in 2.42), and `time()` or `timestamp()` (large values that magnify
+/// the last bit of whatever they are combined with).
 struct RandomExpressions {
     private var rng: WorkloadRandom
 

@@ -28,9 +28,9 @@ struct SeriesHashMap {
 
     /// Inserts (duplicates of a key are allowed: hash collisions of different label sets).
     mutating func insert(_ key: UInt64, _ value: MemSeries) {
-        // Up to 7/8 full (16 bytes a slot, so 18-37 bytes per series instead of 21-43 at 3/4):
-        // lookups that hit probe about 4.5 slots there, all but a few in one or two cache lines;
-        // misses (new series) probe longer, and they are rare once a head is warm.
+        // Up to 7/8 full (16 bytes a slot, so 18-37 bytes per series instead of 21-43 at 3/4).
+        // Linear probing at the limit: a hit reads about 4.5 consecutive slots (one or two cache
+        // lines), a miss (a new series) about 32; misses are rare once a head is warm.
         if (count + 1) * 8 > entries.count * 7 { grow() }
         var i = Int(truncatingIfNeeded: key) & mask
         while entries[i].value != nil { i = (i &+ 1) & mask }
