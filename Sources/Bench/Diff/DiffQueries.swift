@@ -8,7 +8,7 @@
 /// of a lone NaN or ±Inf (2.42 says 0, Prometheus 3 NaN), and `topk`/`bottomk` over series that
 /// tie (either pick is right).
 enum DiffQueries {
-    static let standard: [String] = selectors + aggregations + operators + rangeFunctions + functions + subqueries + edgeCases
+    static let standard: [String] = selectors + aggregations + operators + rangeFunctions + functions + subqueries + edgeCases + failures
 
     static let selectors = [
         "dt_http_requests_total",
@@ -235,5 +235,17 @@ enum DiffQueries {
         "dt_up{nonexistent!=\"\"}", "dt_up{instance=~\"I0\"}", "dt_up{instance=~\"(?i)I0\"}", "dt_up{instance!~\"i.|x\"}",
         "(dt_up)[5m]", "rate(dt_up)", "sum(dt_up) by (instance) by (job)", "dt_up{}", "{}",
         "sum_over_time(dt_up[1m:15s] offset 500ms)", "max_over_time(deriv(dt_temperature_celsius[5m])[10m:1m] offset 10s500ms)",
+    ]
+
+    /// Expressions both must refuse, with the same status and error type: parse and type errors
+    /// (400 `bad_data`) and errors found while evaluating (422 `execution`).
+    static let failures = [
+        "sum(", "foo{", "1 +", "rate(dt_up)", "dt_up[5m] + 1", "sort(dt_up[5m])", "absent_over_time(dt_up)",
+        "histogram_quantile(\"a\", dt_up)", "topk(\"x\", dt_up)", "vector(\"a\")", "scalar(dt_up[1m])",
+        "count_values(1, dt_up)", "dt_up offset 1y1d", "sum(dt_up) by (instance) by (job)",
+        "label_replace(dt_up, \"1bad\", \"\", \"\", \"\")", "label_replace(dt_up, \"x\", \"\", \"instance\", \"(\")",
+        "label_join(dt_up, \"x\", \",\", \"1bad\")", "label_join(dt_up, \"1bad\", \",\", \"instance\")",
+        "count_values(\"1bad\", dt_up)", "dt_http_requests_total + dt_cpu_seconds_total * on() dt_up",
+        "dt_http_requests_total * on(instance) dt_cpu_seconds_total", "topk(scalar(dt_special{kind=\"nan\"}), dt_up)",
     ]
 }
