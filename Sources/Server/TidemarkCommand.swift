@@ -189,11 +189,11 @@ struct TidemarkCommand: AsyncParsableCommand {
 
         // An invalid configuration stops the start, with the key named, before anything else runs.
         let configSource = ConfigSource(file: configFile, listenAddress: listenAddress)
-        let initialConfig: PrometheusConfig
+        let initialConfig: PrometheusConfig, initialYAML: String
         do {
-            let (c, warnings) = try configSource.load()
+            let (c, warnings, yaml) = try configSource.load()
             for w in warnings { logger.warning("config: \(w)") }
-            initialConfig = c
+            (initialConfig, initialYAML) = (c, yaml)
         } catch {
             logger.critical("cannot load configuration: \(error)")
             throw ExitCode(1)
@@ -272,7 +272,7 @@ struct TidemarkCommand: AsyncParsableCommand {
                                 notify: { alerts in await notifier.send(alerts) })
         let reloader = ConfigReloader(source: configSource, scrapes: scrapes, rules: rules, notifier: notifier,
                                       dispatcher: dispatcher, ruleOptions: ruleOpts, logger: logger)
-        do { try await reloader.apply(initialConfig) } catch {
+        do { try await reloader.apply(initialConfig, yaml: initialYAML) } catch {
             logger.critical("cannot load rules: \(error)")
             await scrapes.shutdown()
             try? db.close()
@@ -294,6 +294,7 @@ struct TidemarkCommand: AsyncParsableCommand {
         let status = ServerStatus(flags: flagValues, storageRetention: retentionDescription,
                                   startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
                                   configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) },
+                                  configYAML: { await reloader.currentYAML },
                                   metadata: { await scrapes.metadata() },
                                   targets: { await scrapes.targets.map { TargetStatus(target: $0.0, health: $0.1) } })
         let api = QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,

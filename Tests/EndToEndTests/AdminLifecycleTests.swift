@@ -28,14 +28,20 @@ import TSDB
         let linked = (try? FileManager.default.subpathsOfDirectory(atPath: snapDir)) ?? []
         #expect(linked.contains { $0.hasSuffix("meta.json") } && linked.contains { $0.hasSuffix("index") })
 
-        // A broken configuration is refused and the running one stays; a valid one is taken.
+        // A broken configuration is refused and the running one stays (also in
+        // /api/v1/status/config); a valid one is taken.
+        let running = try String(contentsOfFile: tm.dir + ".yml", encoding: .utf8)
+        #expect(await Self.configInForce(tm.base) == running)
         try "scrape_configs:\n  - job_name: x\n    scrape_interval: never\n".write(toFile: tm.dir + ".yml", atomically: true, encoding: .utf8)
         let bad = await HTTP.request(tm.base + "/-/reload", method: "POST")
         #expect(bad?.0 == 500)
         #expect(bad?.1.contains("scrape_configs[0].scrape_interval") == true)
         #expect(await HTTP.request(tm.base + "/-/ready")?.0 == 200)
-        try "global:\n  external_labels: {cluster: e2e}\nscrape_configs: []\n".write(toFile: tm.dir + ".yml", atomically: true, encoding: .utf8)
+        #expect(await Self.configInForce(tm.base) == running)
+        let next = "global:\n  external_labels: {cluster: e2e}\nscrape_configs: []\n"
+        try next.write(toFile: tm.dir + ".yml", atomically: true, encoding: .utf8)
         #expect(await HTTP.request(tm.base + "/-/reload", method: "POST")?.0 == 200)
+        #expect(await Self.configInForce(tm.base) == next)
         // External labels from the new configuration show in federation.
         #expect(await HTTP.federate(tm.base, "flushed_metric").contains(#"flushed_metric{cluster="e2e"} 42"#))
     }
@@ -98,5 +104,12 @@ import TSDB
         tm.waitForExit()
         #expect(tm.process.terminationStatus != 0)
         #expect(tm.stderr.contains("global.scrape_timeout"))
+    }
+
+    /// The `yaml` of `/api/v1/status/config`.
+    static func configInForce(_ base: String) async -> String? {
+        guard let (code, body) = await HTTP.request(base + "/api/v1/status/config"), code == 200,
+              let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        return (json["data"] as? [String: Any])?["yaml"] as? String
     }
 }

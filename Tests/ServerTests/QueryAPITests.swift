@@ -381,6 +381,13 @@ import TSDB
             let (code, bad) = try await s.post("/api/v1/format_query", form: "query=\(Self.enc("foo{"))")
             #expect(code == 400 && bad.contains(#"invalid parameter \"query\""#))
 
+            // No exemplars are stored: a valid request gets an empty list, a bad one Prometheus' error.
+            let (exCode, ex) = try await s.get("/api/v1/query_exemplars?query=up&start=0&end=100")
+            #expect(exCode == 200 && ex == #"{"status":"success","data":[]}"#, "\(ex)")
+            let (badEx, _) = try await s.get("/api/v1/query_exemplars?query=\(Self.enc("up{"))")
+            let (backwards, _) = try await s.get("/api/v1/query_exemplars?query=up&start=100&end=0")
+            #expect(badEx == 400 && backwards == 400)
+
             let (_, p) = try await s.get("/api/v1/parse_query?query=\(Self.enc(#"up{job="a"} offset 1m"#))")
             #expect(p == #"{"status":"success","data":{"matchers":[{"name":"job","type":"=","value":"a"},{"name":"__name__","type":"=","value":"up"}],"name":"up","offset":60000,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"}}"#
                     || p == #"{"status":"success","data":{"matchers":[{"name":"__name__","type":"=","value":"up"},{"name":"job","type":"=","value":"a"}],"name":"up","offset":60000,"startOrEnd":null,"timestamp":null,"type":"vectorSelector"}}"#, "\(p)")

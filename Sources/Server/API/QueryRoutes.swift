@@ -2,7 +2,7 @@ import Hummingbird
 import RuleEval
 import TSDB
 
-/// `/api/v1/query`, `/api/v1/query_range`, `/api/v1/format_query` and `/api/v1/parse_query`
+/// `/api/v1/query`, `/api/v1/query_range`, `/api/v1/query_exemplars`, `/api/v1/format_query` and `/api/v1/parse_query`
 /// (GET or form POST), checking parameters in Prometheus' order with its messages.
 enum QueryRoutes {
     /// Most points one series of a range query may have (Prometheus' fixed limit).
@@ -49,6 +49,16 @@ enum QueryRoutes {
                 try await engine.range(expr, start: start, end: end, step: step)
             }
             return respond(result, limit: limit)
+        }
+
+        // Tidemark stores no exemplars: the request is checked as Prometheus checks it and the
+        // answer is an empty list, so clients that ask (Grafana's exemplar toggle) get no error.
+        api.route("/api/v1/query_exemplars", [.get, .post], on: router) { p, _ throws(APIError) in
+            let start = try p.time("start", default: APITimeParser.minTime)
+            let end = try p.time("end", default: APITimeParser.maxTime)
+            guard end >= start else { throw .invalidParameter("end", "end timestamp must not be before start timestamp") }
+            _ = try parse(api, p)
+            return APIResponse.success("[]")
         }
 
         api.route("/api/v1/format_query", [.get, .post], on: router) { p, _ throws(APIError) in

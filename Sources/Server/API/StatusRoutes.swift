@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import TSDB
 
-/// `/api/v1/status/buildinfo`, `runtimeinfo`, `flags` and `tsdb`, in Prometheus' shapes
+/// `/api/v1/status/buildinfo`, `runtimeinfo`, `config`, `flags` and `tsdb`, in Prometheus' shapes
 /// (Go-runtime figures Tidemark has no equivalent of are left out).
 enum StatusRoutes {
     static func register(_ api: QueryAPI, on router: Router<BasicRequestContext>) {
@@ -27,6 +27,16 @@ enum StatusRoutes {
                 b.string(rfc3339(lastSuccess))
                 b.raw(#","corruptionCount":0,"storageRetention":"#)
                 b.string(api.status.storageRetention)
+                b.byte(UInt8(ascii: "}"))
+            }
+        }
+
+        // The file as loaded (Prometheus shows its parsed form with defaults filled in).
+        api.route("/api/v1/status/config", [.get], on: router) { _, _ throws(APIError) in
+            let yaml = await api.status.configYAML()
+            return APIResponse.success { b in
+                b.raw(#"{"yaml":"#)
+                b.string(yaml)
                 b.byte(UInt8(ascii: "}"))
             }
         }

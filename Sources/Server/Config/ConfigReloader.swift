@@ -9,10 +9,11 @@ struct ConfigSource: Sendable {
     let file: String?
     let listenAddress: String
 
-    func load() throws(ConfigError) -> (config: PrometheusConfig, warnings: [String]) {
+    func load() throws(ConfigError) -> (config: PrometheusConfig, warnings: [String], yaml: String) {
         if let file { return try PrometheusConfigLoader.load(file: file) }
         let yaml = DefaultConfig.yaml(listenAddress: listenAddress, nodeExporter: DefaultConfig.isListening(port: 9100))
-        return try PrometheusConfigLoader.parse(yaml, baseDirectory: FileManager.default.currentDirectoryPath)
+        let (config, warnings) = try PrometheusConfigLoader.parse(yaml, baseDirectory: FileManager.default.currentDirectoryPath)
+        return (config, warnings, yaml)
     }
 }
 
@@ -28,6 +29,8 @@ actor ConfigReloader {
     let ruleOptions: RuleManager.Options
     let logger: Logger
     private(set) var current = PrometheusConfig()
+    /// The text of the configuration in force (`/api/v1/status/config`).
+    private(set) var currentYAML = ""
     private(set) var lastError: String?
     /// When a configuration was last loaded successfully (start-up or reload).
     private(set) var lastSuccessTime = Date()
@@ -41,7 +44,7 @@ actor ConfigReloader {
         self.notifier = notifier
         self.ruleOptions = ruleOptions
         self.logger = logger
-        if let c = try? source.load().config { current = c }
+        if let loaded = try? source.load() { (current, currentYAML) = (loaded.config, loaded.yaml) }
     }
 
     var externalLabels: [Label] { current.global.externalLabels }
@@ -50,7 +53,7 @@ actor ConfigReloader {
     /// any rule file is invalid.
     func reload() async throws(ConfigError) {
         do {
-            let (c, warnings) = try source.load()
+            let (c, warnings, yaml) = try source.load()
             for w in warnings { logger.warning("config: \(w)") }
             // Both files are checked before either is put in force.
             var dispatcherConfig: DispatcherConfig?
@@ -59,7 +62,7 @@ actor ConfigReloader {
                 for w in dw { logger.warning("dispatcher config: \(w)") }
                 dispatcherConfig = dc
             }
-            try await apply(c)
+            try await apply(c, yaml: yaml)
             if let (d, _) = dispatcher, let dispatcherConfig { await d.apply(dispatcherConfig) }
             logger.info("configuration reloaded")
         } catch {
@@ -71,7 +74,7 @@ actor ConfigReloader {
 
     /// Puts a loaded configuration in force: rules first (they may still fail), then scraping and
     /// alert delivery.
-    func apply(_ c: PrometheusConfig) async throws(ConfigError) {
+    func apply(_ c: PrometheusConfig, yaml: String) async throws(ConfigError) {
         if let rules {
             var o = ruleOptions
             o.evaluationIntervalMs = c.global.evaluationIntervalMs
@@ -83,6 +86,7 @@ actor ConfigReloader {
             }
         }
         current = c
+        currentYAML = yaml
         lastError = nil
         lastSuccessTime = Date()
         await scrapes.apply(c)

@@ -7,14 +7,15 @@ import Yams
 /// an error naming the key); Prometheus keys it does not implement, and unknown keys, are warnings.
 enum PrometheusConfigLoader {
     /// Loads and validates `file`; relative paths inside it resolve against its directory.
-    static func load(file: String) throws(ConfigError) -> (config: PrometheusConfig, warnings: [String]) {
+    static func load(file: String) throws(ConfigError) -> (config: PrometheusConfig, warnings: [String], yaml: String) {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ConfigError(path: "", line: nil, message: "cannot read: \(error.localizedDescription)", file: file)
         }
         let dir = (file as NSString).deletingLastPathComponent
         do {
-            return try parse(text, baseDirectory: dir.isEmpty ? "." : dir)
+            let (config, warnings) = try parse(text, baseDirectory: dir.isEmpty ? "." : dir)
+            return (config, warnings, text)
         } catch var e {
             e.file = file
             throw e
