@@ -146,7 +146,7 @@ import TSDB
         try await Self.withServer { s in
             let (_, body) = try await s.get("/api/v1/query?query=special&time=1700000010")
             for (kind, v) in [("nan", "NaN"), ("inf", "+Inf"), ("neginf", "-Inf"), ("frac", "0.1"),
-                              ("big", "1000000000000000000000"), ("small", "0.0000001")] {
+                              ("big", "1e+21"), ("small", "1e-07")] {  // Prometheus: exponent form from 1e21 up, below 1e-6
                 #expect(body.contains(#"{"metric":{"__name__":"special","kind":"\#(kind)"},"value":[1700000010,"\#(v)"]}"#), "\(kind) in \(body)")
             }
             let (_, esc) = try await s.get("/api/v1/query?query=esc&time=1700000010")
@@ -427,8 +427,16 @@ import TSDB
         #expect(value(1) == #""1""#)
         #expect(value(-0.0) == #""-0""#)
         #expect(value(123.456) == #""123.456""#)
-        #expect(value(1e21) == #""1000000000000000000000""#)
-        #expect(value(1.5e-7) == #""0.00000015""#)
+        // Prometheus (2.42 and current, checked against Debian's 2.42) switches to the exponent
+        // form from 1e21 up and below 1e-6.
+        #expect(value(1e21) == #""1e+21""#)
+        #expect(value(9.99e20) == #""999000000000000000000""#)
+        #expect(value(1e-6) == #""0.000001""#)
+        #expect(value(1.5e-7) == #""1.5e-07""#)
+        #expect(value(-1.5e22) == #""-1.5e+22""#)
+        #expect(value(.greatestFiniteMagnitude) == #""1.7976931348623157e+308""#)
+        #expect(value(5e-324) == #""5e-324""#)
+        #expect(value(0) == #""0""#)
         #expect(value(9_007_199_254_740_993) == #""9007199254740992""#)
         #expect(value(.nan) == #""NaN""#)
         #expect(value(-.infinity) == #""-Inf""#)

@@ -97,7 +97,7 @@ struct JSONBuffer {
     /// A sample value as a quoted Go `'f'` float: `"1.5"`, `"NaN"`, `"+Inf"`.
     mutating func sampleValue(_ v: Double) {
         byte(UInt8(ascii: "\""))
-        ExpositionFloatFormatter.appendFixed(v, to: &bytes)
+        ExpositionFloatFormatter.appendAPIValue(v, to: &bytes)
         byte(UInt8(ascii: "\""))
     }
 

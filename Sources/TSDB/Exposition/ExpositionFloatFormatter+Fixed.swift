@@ -1,7 +1,25 @@
 extension ExpositionFloatFormatter {
-    /// Appends `v` as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it, the form the Prometheus
-    /// HTTP API quotes sample values in: the shortest round-trip digits without an exponent
-    /// (`1e+20` is `100000000000000000000`, `1e-05` is `0.00001`), `NaN`, `+Inf`, `-Inf`, `-0`.
+    /// Appends `v` as the Prometheus HTTP API quotes sample values: Go's `'f'` form (see
+    /// `appendFixed`), except the `'e'` form (`1e+21`, `1.5e-07`) for magnitudes from 1e21 up and
+    /// below 1e-6 (zero excepted), as Prometheus' `jsonutil.MarshalFloat` switches.
+    public static func appendAPIValue(_ v: Double, to out: inout [UInt8]) {
+        let magnitude = v.magnitude
+        guard magnitude.isFinite, magnitude != 0, magnitude < 1e-6 || magnitude >= 1e21 else {
+            appendFixed(v, to: &out)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
+            guard let d = buf.baseAddress else { return }
+            var (count, point) = shortestDigits(magnitude, into: d)
+            while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            appendExponentForm(d, count: count, exponent: point - 1, to: &out)
+        }
+    }
+
+    /// Appends `v` as Go's `strconv.FormatFloat(v, 'f', -1, 64)` writes it: the shortest
+    /// round-trip digits without an exponent (`1e+20` is `100000000000000000000`, `1e-05` is
+    /// `0.00001`), `NaN`, `+Inf`, `-Inf`, `-0`.
     public static func appendFixed(_ v: Double, to out: inout [UInt8]) {
         if v.isNaN { out.append(contentsOf: "NaN".utf8); return }
         if v.isInfinite { out.append(contentsOf: (v < 0 ? "-Inf" : "+Inf").utf8); return }

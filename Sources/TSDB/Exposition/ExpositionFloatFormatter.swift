@@ -40,18 +40,7 @@ public enum ExpositionFloatFormatter {
             if v < 0 { out.append(UInt8(ascii: "-")) }
             let exponent = pointPosition - 1
             if exponent < -4 || exponent >= 6 {
-                out.append(d[0])
-                if count > 1 {
-                    out.append(UInt8(ascii: "."))
-                    for k in 1..<count { out.append(d[k]) }
-                }
-                out.append(UInt8(ascii: "e"))
-                out.append(exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-                let e = abs(exponent)
-                if e < 10 { out.append(UInt8(ascii: "0")) }
-                if e >= 100 { out.append(UInt8(e / 100) + 0x30) }
-                if e >= 10 { out.append(UInt8(e / 10 % 10) + 0x30) }
-                out.append(UInt8(e % 10) + 0x30)
+                appendExponentForm(d, count: count, exponent: exponent, to: &out)
             } else if pointPosition <= 0 {
                 out.append(contentsOf: "0.".utf8)
                 for _ in 0 ..< -pointPosition { out.append(UInt8(ascii: "0")) }
@@ -64,6 +53,23 @@ public enum ExpositionFloatFormatter {
                 }
             }
         }
+    }
+
+    /// Lays out `count` significant digits as Go's `'e'` format does: `d.ddde+XX`, the exponent
+    /// signed and at least two digits.
+    static func appendExponentForm(_ d: UnsafeMutablePointer<UInt8>, count: Int, exponent: Int, to out: inout [UInt8]) {
+        out.append(d[0])
+        if count > 1 {
+            out.append(UInt8(ascii: "."))
+            for k in 1..<count { out.append(d[k]) }
+        }
+        out.append(UInt8(ascii: "e"))
+        out.append(exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+        let e = abs(exponent)
+        if e < 10 { out.append(UInt8(ascii: "0")) }
+        if e >= 100 { out.append(UInt8(e / 100) + 0x30) }
+        if e >= 10 { out.append(UInt8(e / 10 % 10) + 0x30) }
+        out.append(UInt8(e % 10) + 0x30)
     }
 
     /// The shortest round-trip significant digits of finite positive `v` (ASCII, no leading zeros) and the
