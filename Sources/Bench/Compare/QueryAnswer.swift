@@ -1,9 +1,13 @@
 import Foundation
+import TSDB
 
 /// A query's answer in comparable form: series keyed by their sorted label set, each a list of
 /// (timestamp ms, value); a scalar is one series with no labels.
 struct QueryAnswer: Sendable {
     var series: [String: [(t: Int64, v: Double)]]
+    /// Value texts that Tidemark would write differently for the same double (the first few): in
+    /// a reference system's answer, a formatting difference of Tidemark's API.
+    var otherlyFormatted: [String] = []
 
     /// Parses a Prometheus HTTP API response body (`vector`, `matrix` or `scalar`).
     init(json body: [UInt8]) throws {
@@ -16,7 +20,7 @@ struct QueryAnswer: Sendable {
         series = [:]
         let type = data["resultType"] as? String
         if type == "scalar" {
-            series[""] = [try Self.point(data["result"])]
+            series[""] = [try point(data["result"])]
             return
         }
         if type == "string" {
@@ -32,9 +36,9 @@ struct QueryAnswer: Sendable {
             let key = metric.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",")
             var points: [(Int64, Double)] = []
             if let values = item["values"] as? [Any] {
-                points = try values.map { try Self.point($0) }
+                points = try values.map { try point($0) }
             } else if let value = item["value"] {
-                points = [try Self.point(value)]
+                points = [try point(value)]
             }
             guard series[key] == nil else { throw BenchError("duplicate series {\(key)} in one answer") }
             series[key] = points
@@ -58,6 +62,16 @@ struct QueryAnswer: Sendable {
                 throw BenchError("unexpected metadata item \(item)")
             }
         }
+    }
+
+    private mutating func point(_ any: Any?) throws -> (Int64, Double) {
+        let p = try Self.point(any)
+        if otherlyFormatted.count < 3, let pair = any as? [Any], let text = pair.last as? String {
+            var mine: [UInt8] = []
+            ExpositionFloatFormatter.appendAPIValue(p.1, to: &mine)
+            if String(decoding: mine, as: UTF8.self) != text && !(p.1.isNaN && text == "NaN") { otherlyFormatted.append(text) }
+        }
+        return p
     }
 
     private static func point(_ any: Any?) throws -> (Int64, Double) {

@@ -189,6 +189,7 @@ enum DiffQueries {
     /// Literals, empty and degenerate arguments, NaN and ±Inf through every operator family.
     static let edgeCases = [
         "1", "-1.5e3", "0x1F", "Inf", "-Inf", "NaN", "1 + 2 * 3 - 4 / 2", "2 > bool 1", "- - 1", "(2 ^ -1)",
+        "dt_http_requests_total * 1e20", "dt_temperature_celsius * 1e-9", "vector(1e300)", "vector(5e-324)", "-vector(1e21)",
         "0 / 0", "1 % 0", "\"text\"",
         "topk(0, dt_up)", "topk(-1, dt_up)", "bottomk(1.9, dt_cpu_seconds_total)",
         "quantile(NaN, dt_temperature_celsius)", "quantile(-0.5, dt_temperature_celsius)",

@@ -132,7 +132,10 @@ struct PromQLDiffCommand: ParsableCommand {
             return a.status == b.status && a.type == b.type ? [] : ["both failed, differently: Tidemark \(a), Prometheus \(b)"]
         case (.failure(let e), .success): return ["Tidemark failed, Prometheus answered: \(e)"]
         case (.success, .failure(let e)): return ["Tidemark answered, Prometheus failed: \(e)"]
-        case (.success(let a), .success(let b)): return a.differences(from: b, relativeTolerance: 1e-9, absoluteTolerance: 1e-12, limit: 4)
+        case (.success(let a), .success(let b)):
+            // Values are compared as numbers; how Prometheus wrote them is checked on its own.
+            let formatting = b.otherlyFormatted.map { "Prometheus wrote \"\($0)\", Tidemark would write that value otherwise" }
+            return formatting + a.differences(from: b, relativeTolerance: 1e-9, absoluteTolerance: 1e-12, limit: 4)
         }
     }
 }
