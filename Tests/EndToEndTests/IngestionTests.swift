@@ -50,7 +50,9 @@ import TSDB
         #expect(up["health"] as? String == "up" && up["scrapePool"] as? String == "node")
         #expect(up["scrapeUrl"] as? String == "http://127.0.0.1:\(nePort)/metrics" && up["scrapeInterval"] as? String == "1s")
         #expect((up["labels"] as? [String: String]) == ["env": "e2e", "instance": "127.0.0.1:\(nePort)", "job": "node"])
-        #expect((up["discoveredLabels"] as? [String: String])?["__address__"] == "127.0.0.1:\(nePort)")
+        let discovered = up["discoveredLabels"] as? [String: String]
+        #expect(discovered?["__address__"] == "127.0.0.1:\(nePort)")
+        #expect(discovered?["__scrape_interval__"] == "1s" && discovered?["__scrape_timeout__"] != nil, "\(discovered ?? [:])")
         #expect((up["lastScrapeDuration"] as? Double ?? 0) > 0 && (up["lastError"] as? String) == "")
         let dropped = await HTTP.request(tm.base + "/api/v1/targets?state=dropped")?.1 ?? ""
         #expect(dropped.contains(#""activeTargets":[]"#) && dropped.contains(#""droppedTargetCounts":{"node":0}"#), "\(dropped)")

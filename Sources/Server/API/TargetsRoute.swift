@@ -42,6 +42,9 @@ enum TargetsRoute {
         discovered.append(Label(name: "__address__", value: address(url)))
         discovered.append(Label(name: "__scheme__", value: url?.scheme ?? "http"))
         discovered.append(Label(name: "__metrics_path__", value: url?.path ?? "/metrics"))
+        // Prometheus 2.42 puts the job's interval and timeout among the discovered labels too.
+        discovered.append(Label(name: "__scrape_interval__", value: Expr.formatDuration(t.target.intervalMs)))
+        discovered.append(Label(name: "__scrape_timeout__", value: Expr.formatDuration(t.target.timeoutMs)))
         discovered.sort()
         b.raw(#"{"discoveredLabels":"#)
         RulesRoutes.pairs(discovered, into: &b)
