@@ -295,6 +295,7 @@ struct TidemarkCommand: AsyncParsableCommand {
                                   startTime: Date(timeIntervalSince1970: SelfMetrics.startTime),
                                   configState: { await (reloader.lastError == nil, reloader.lastSuccessTime) },
                                   configYAML: { await reloader.currentYAML },
+                                  alertmanagers: { await notifier.urls },
                                   metadata: { await scrapes.metadata() },
                                   targets: { await scrapes.targets.map { TargetStatus(target: $0.0, health: $0.1) } })
         let api = QueryAPI(engine: PromQLEngine(storage: db, options: queryOptions), db: db, maxTimeout: queryOptions.timeout,

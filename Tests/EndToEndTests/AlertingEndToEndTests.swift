@@ -71,6 +71,9 @@ import Testing
         let tm = try PeerProcess.tidemark(config: try Self.config(rules: Self.highRule, amPort: amPort))
         defer { tm.stop() }
         try await tm.waitReady()
+        // The configured Alertmanager is listed as Prometheus lists it.
+        let ams = await HTTP.request(tm.base + "/api/v1/alertmanagers")
+        #expect(ams?.1 == #"{"status":"success","data":{"activeAlertmanagers":[{"url":"http://127.0.0.1:\#(amPort)/api/v2/alerts"}],"droppedAlertmanagers":[]}}"#, "\(String(describing: ams))")
         try await Self.push(tm, 10)
 
         var alert: [String: Any]?

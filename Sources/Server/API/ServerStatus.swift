@@ -13,6 +13,8 @@ struct ServerStatus: Sendable {
     let configState: @Sendable () async -> (success: Bool, lastSuccess: Date)
     /// The text of the configuration in force (`/api/v1/status/config`).
     var configYAML: @Sendable () async -> String = { "" }
+    /// The Alertmanager endpoints alerts are sent to (`/api/v1/alertmanagers`).
+    var alertmanagers: @Sendable () async -> [String] = { [] }
     /// Metric metadata of the scrape targets, by metric name (`/api/v1/metadata`).
     var metadata: @Sendable () async -> [String: [MetricMetadata]] = { [:] }
     /// The scrape targets and their health (`/api/v1/targets`).

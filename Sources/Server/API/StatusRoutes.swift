@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import TSDB
 
-/// `/api/v1/status/buildinfo`, `runtimeinfo`, `config`, `flags` and `tsdb`, in Prometheus' shapes
+/// `/api/v1/status/buildinfo`, `runtimeinfo`, `config`, `flags`, `tsdb` and `/api/v1/alertmanagers`, in Prometheus' shapes
 /// (Go-runtime figures Tidemark has no equivalent of are left out).
 enum StatusRoutes {
     static func register(_ api: QueryAPI, on router: Router<BasicRequestContext>) {
@@ -38,6 +38,20 @@ enum StatusRoutes {
                 b.raw(#"{"yaml":"#)
                 b.string(yaml)
                 b.byte(UInt8(ascii: "}"))
+            }
+        }
+
+        // Alertmanagers come from static configuration only, so none is ever dropped.
+        api.route("/api/v1/alertmanagers", [.get], on: router) { _, _ throws(APIError) in
+            let urls = await api.status.alertmanagers()
+            return APIResponse.success { b in
+                b.raw(#"{"activeAlertmanagers":"#)
+                b.array(urls) { b, url in
+                    b.raw(#"{"url":"#)
+                    b.string(url)
+                    b.byte(UInt8(ascii: "}"))
+                }
+                b.raw(#","droppedAlertmanagers":[]}"#)
             }
         }
 
