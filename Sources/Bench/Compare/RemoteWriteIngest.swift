@@ -22,14 +22,16 @@ struct IngestFigures: Codable, Sendable {
 /// Sends `RemoteWritePayloads` to a server over C keep-alive loopback connections, round by round,
 /// checking every response's status.
 enum RemoteWriteIngest {
+    /// The headers of a remote-write 1.0 request, as Prometheus sends them.
+    static let headers = ["Content-Encoding: snappy", "Content-Type: application/x-protobuf",
+                          "X-Prometheus-Remote-Write-Version: 0.1.0", "User-Agent: tidemark-bench"]
+
     static func run(_ payloads: RemoteWritePayloads, to server: ServerUnderTest, path: String = "/api/v1/write",
                     progress: (Double) -> Void) -> IngestFigures {
         let connections = payloads.rounds.first?.count ?? 0
         let port = server.port
         let statuses = LockedValue([Int: Int]())
         let failures = LockedValue([String]())
-        let headers = ["Content-Encoding: snappy", "Content-Type: application/x-protobuf",
-                       "X-Prometheus-Remote-Write-Version: 0.1.0", "User-Agent: tidemark-bench"]
         // One client per connection, reused across rounds; index c is only touched by iteration c.
         let clients = LockedValue([Int: UnsafeSendable<RawHTTPClient>]())
         let cpu0 = server.cpuSeconds, client0 = ProcessStats.cpuSeconds()

@@ -91,9 +91,8 @@ struct PromQLDiffCommand: ParsableCommand {
             print("reference: Prometheus \(version) (\(executable))" + (version.hasPrefix("2.42") ? "" : "; the expressions left out are those where 2.42 differs from Prometheus 3, so expect other differences"))
         }
         let client = try RawHTTPClient(port: server.port)
-        let headers = ["Content-Encoding: snappy", "Content-Type: application/x-protobuf", "X-Prometheus-Remote-Write-Version: 0.1.0"]
         for body in requests {
-            let r = try client.request("POST", "/api/v1/write", headers: headers, body: body)
+            let r = try client.request("POST", "/api/v1/write", headers: RemoteWriteIngest.headers, body: body)
             guard (200..<300).contains(r.status) else {
                 throw BenchError("\(system.displayName) rejected a write: \(r.status) \(String(decoding: r.body.prefix(300), as: UTF8.self))")
             }

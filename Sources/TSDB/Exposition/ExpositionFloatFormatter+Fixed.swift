@@ -10,8 +10,7 @@ extension ExpositionFloatFormatter {
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
             guard let d = buf.baseAddress else { return }
-            var (count, point) = shortestDigits(magnitude, into: d)
-            while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            let (count, point) = shortestDigits(magnitude, into: d)
             if v < 0 { out.append(UInt8(ascii: "-")) }
             appendExponentForm(d, count: count, exponent: point - 1, to: &out)
         }
@@ -32,8 +31,7 @@ extension ExpositionFloatFormatter {
         }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
             guard let d = buf.baseAddress else { return }
-            var (count, point) = shortestDigits(magnitude, into: d)
-            while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            let (count, point) = shortestDigits(magnitude, into: d)
             if point <= 0 {
                 out.append(contentsOf: "0.".utf8)
                 for _ in 0 ..< -point { out.append(UInt8(ascii: "0")) }

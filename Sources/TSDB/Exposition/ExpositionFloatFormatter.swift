@@ -33,10 +33,10 @@ public enum ExpositionFloatFormatter {
                     count = k
                 }
                 pointPosition = count
+                while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
             } else {
                 (count, pointPosition) = shortestDigits(magnitude, into: d)
             }
-            while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
             if v < 0 { out.append(UInt8(ascii: "-")) }
             let exponent = pointPosition - 1
             if exponent < -4 || exponent >= 6 {
@@ -72,7 +72,7 @@ public enum ExpositionFloatFormatter {
         out.append(UInt8(e % 10) + 0x30)
     }
 
-    /// The shortest round-trip significant digits of finite positive `v` (ASCII, no leading zeros) and the
+    /// The shortest round-trip significant digits of finite positive `v` (ASCII, no leading or trailing zeros) and the
     /// decimal point position (value = 0.d1d2... x 10^position), taken from `v.description`.
     static func shortestDigits(_ v: Double, into d: UnsafeMutablePointer<UInt8>) -> (count: Int, pointPosition: Int) {
         var text = v.description
@@ -102,6 +102,8 @@ public enum ExpositionFloatFormatter {
                 i += 1
             }
             let integerDigits = point >= 0 ? point : count + leadingZeros
+            // `description` writes `100.0`: the zeros after the last significant digit go.
+            while count > 1 && d[count - 1] == UInt8(ascii: "0") { count -= 1 }
             return (count, integerDigits - leadingZeros + exponent)
         }
     }
