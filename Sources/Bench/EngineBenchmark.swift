@@ -31,6 +31,8 @@ struct EngineBenchmark: ParsableCommand {
         let (appended, appendSeconds, compactSeconds, lastT) = (ingest.appended, ingest.appendSeconds, ingest.compactSeconds, ingest.lastT)
         let wall = Date().timeIntervalSince(t0)
         let cpu = ProcessStats.cpuSeconds() - cpu0
+        // What the server's maintenance does once a burst of appends is over.
+        db.head.compactChunkBuffers()
         ProcessStats.releaseFreeMemory()
         let rss = ProcessStats.residentBytes()
         print(String(format: "append through WAL: %d samples in %.2f s = %.2f M samples/s (compaction %.2f s extra; %.1f CPU-s total)",
@@ -48,6 +50,11 @@ struct EngineBenchmark: ParsableCommand {
                          cs.chunks, Double(cs.chunks) / Double(max(db.head.numSeries, 1)), Double(cs.encodedBytes) / 1_048_576,
                          Double(cs.encodedBytes) / Double(max(db.head.numSeries, 1)), Double(cs.encodedBytes) / Double(max(db.head.numSamples, 1))))
             mallocStats()
+            let slabs = SlabAllocator.shared.slabsInUse
+            print(String(format: "  chunk buffer slabs: %d = %.1f MiB", slabs.count, Double(slabs.bytes) / 1_048_576))
+            for u in SlabAllocator.shared.classUsage {
+                print("    \(u.size) B: \(u.buffers) buffers in \(u.slabs) slabs")
+            }
         }
 
         let f0 = Date()

@@ -57,20 +57,31 @@ import Testing
         #expect(size > 0 && size <= 120, "\(size)")
     }
 
+    /// A series holding `input`, appended with `samplesPerChunk` and `blockRange`.
+    private func series(_ input: some Sequence<Sample>, samplesPerChunk: Int = 120, blockRange: Int64 = 7_200_000,
+                        store: HeadChunkStore) -> MemSeries {
+        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
+        ms.state.withLock { st in
+            for s in input { st.commit(s.t, s.v, samplesPerChunk: samplesPerChunk, blockRange: blockRange, store: store) }
+        }
+        return ms
+    }
+
     @Test func aFullChunkGivesBackItsAppendRoom() {
         let store = makeStore(onDisk: false)
-        var st = SeriesState(logged: true)
         let input = samples(240, seed: 7)
-        for s in input.prefix(119) { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
-        let growing = st.open.map { $0.allocatedByteCount - $0.byteCount } ?? 0
-        #expect(growing > BitReader.validStreamPadding)
-        st.commit(input[119].t, input[119].v, samplesPerChunk: 120, blockRange: .max / 4, store: store)
-        // Full: only the readers' padding is left past the encoded bytes.
-        #expect(st.open.map { $0.allocatedByteCount - $0.byteCount } == BitReader.validStreamPadding)
-        // The next chunk reuses the buffer, growing it as it needs.
-        for s in input.dropFirst(120) { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
-        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
-        ms.state.withLock { $0 = st }
+        let ms = series(input.prefix(119), blockRange: .max / 4, store: store)
+        let growing = ms.state.withLock { st in st.open.map { $0.allocatedByteCount - $0.byteCount } ?? 0 }
+        #expect(growing > BitReader.validStreamPadding + 15)
+        ms.state.withLock { $0.commit(input[119].t, input[119].v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
+        // Full: only the readers' padding is left past the encoded bytes (rounded up to a slab
+        // slot size).
+        let (allocated, used) = ms.state.withLock { st in (st.open?.allocatedByteCount ?? 0, st.open?.byteCount ?? 0) }
+        #expect(allocated == SlabAllocator.capacity(for: used + BitReader.validStreamPadding), "\(allocated) for \(used)")
+        // The next chunk starts small and grows as it needs.
+        ms.state.withLock { st in
+            for s in input.dropFirst(120) { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: .max / 4, store: store) }
+        }
         #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), input))
     }
 
@@ -79,11 +90,8 @@ import Testing
         let store = makeStore(onDisk: onDisk)
         defer { if let d = store.directory { try? FileManager.default.removeItem(atPath: d) } }
         let input = samples(n, seed: UInt64(n))
-        var st = SeriesState(logged: true)
-        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) }
+        let ms = series(input, store: store)
         #expect(store.segmentCounts.inMemory == (onDisk ? 0 : store.segmentCounts.total))
-        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
-        ms.state.withLock { $0 = st }
         let all = ms.chunks(mint: .min, maxt: .max, store: store)
         #expect(same(read(all), input))
         for c in all {
@@ -102,24 +110,22 @@ import Testing
     @Test func truncateDropsWholeChunksAndCountsTheirSamples() {
         let store = makeStore(onDisk: false)
         let input = samples(1000, seed: 7)
-        var st = SeriesState(logged: true)
-        for s in input { st.commit(s.t, s.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) }
+        let ms = series(input, store: store)
         let mid = input[500].t
-        let dropped = st.truncate(before: mid)
+        let dropped = ms.state.withLock { $0.truncate(before: mid) }
         #expect(dropped > 0 && dropped <= 500)
-        let ms = MemSeries(ref: 1, labels: Labels(sortedUnchecked: [Label(name: "__name__", value: "m")]), logged: true)
-        ms.state.withLock { $0 = st }
         let rest = read(ms.chunks(mint: .min, maxt: .max, store: store))
         // Exactly the samples of the chunks that end at or after `mid` remain.
         #expect(same(rest, Array(input[dropped...])))
-        #expect(st.minTime == input[dropped].t)
+        #expect(ms.state.withLock { $0.minTime } == input[dropped].t)
         // Appending after a truncation continues the same series.
-        var st2 = st
-        st2.commit(input[999].t + 15_000, 1, samplesPerChunk: 120, blockRange: 7_200_000, store: store)
-        #expect(st2.lastT == input[999].t + 15_000)
+        let next = Sample(t: input[999].t + 15_000, v: 1)
+        ms.state.withLock { $0.commit(next.t, next.v, samplesPerChunk: 120, blockRange: 7_200_000, store: store) }
+        #expect(ms.state.withLock { $0.lastT } == next.t)
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), Array(input[dropped...]) + [next]))
         // Dropping everything leaves an empty state.
-        #expect(st.truncate(before: .max) == 1000 - dropped)
-        #expect(st.isEmpty && st.minTime == nil)
+        #expect(ms.state.withLock { $0.truncate(before: .max) } == 1000 - dropped + 1)
+        #expect(ms.state.withLock { $0.isEmpty && $0.minTime == nil })
     }
 
     @Test func readersKeepTheirViewWhileTheSeriesMovesOn() {

@@ -18,6 +18,7 @@ extension DB {
             head.truncate(before: hmax &+ 1)
             head.chunkStore.dropMappedPages()
             try checkpointWAL(upTo: lastSegment)
+            head.compactChunkBuffers()
             ProcessStats.releaseFreeMemory()
         }
     }

@@ -139,6 +139,7 @@ public final class DB: Sendable {
                 // every 30 s so that steady scraping does not pay for it each time.
                 let appended = self.head.appendedTotal
                 if appended == lastAppended && appended != trimmedAt && sinceTrim >= .seconds(30) {
+                    self.head.compactChunkBuffers()
                     ProcessStats.releaseFreeMemory()
                     trimmedAt = appended
                     sinceTrim = .zero
@@ -146,6 +147,8 @@ public final class DB: Sendable {
                 lastAppended = appended
                 guard sinceFull >= interval || self.headIsCompactable else { continue }
                 sinceFull = .zero
+                // Steady scraping never pauses for the trim above: pack the chunk buffers here too.
+                self.head.compactChunkBuffers()
                 do { try self.compact() } catch { self.logger.error("compaction failed", metadata: ["error": "\(error)"]) }
             }
         }

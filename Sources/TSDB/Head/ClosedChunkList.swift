@@ -1,16 +1,18 @@
 /// A head series' closed chunks, oldest first: where each one's bytes are in the
 /// `HeadChunkStore`, packed as varint records in one immutable buffer.
 ///
-/// One small heap object per series (the bytes themselves are out of the heap). Sealing a chunk
-/// (every ~120 samples) or dropping old ones builds a new buffer; readers decode the records they
-/// need under the series lock.
+/// One small `SlabAllocator` buffer per series (the chunks' bytes are out of memory), owned by
+/// the series state, which frees it: this value is only a view. Sealing a chunk (every ~120
+/// samples) or dropping old ones builds a new buffer and frees the old one; readers decode the
+/// records they need under the series lock.
 ///
-/// Layout: the first chunk's `minTime` (Int64, little-endian), then per chunk six uvarints:
+/// Layout: the bytes used (UInt32, this field included), 4 unused bytes, the first chunk's
+/// `minTime` (Int64, little-endian), then per chunk six uvarints:
 /// `minTime` minus the previous chunk's `maxTime` (the first's own `minTime` for the first),
 /// `maxTime - minTime`, segment, offset, byte length, sample count. Differences are taken with
 /// wrapping arithmetic, so any times round-trip; in order (as a series' chunks are) a record
 /// takes about 13 bytes instead of 32 fixed ones, for every closed chunk of every series.
-struct ClosedChunkList: Sendable {
+struct ClosedChunkList: @unchecked Sendable {
     /// One closed chunk: its time range, where its bytes are and how many samples it holds.
     struct Record: Sendable, Equatable {
         let minTime: Int64
@@ -19,23 +21,45 @@ struct ClosedChunkList: Sendable {
         let samples: Int
     }
 
-    private let storage: XORChunkStorage
+    /// Bytes before the first record: the size, 4 unused bytes, the first `minTime`.
+    private static let prefixBytes = 16
 
-    private init(storage: XORChunkStorage) { self.storage = storage }
+    private let bytes: UnsafeMutableRawPointer
 
-    /// A new list: `prefix` (if any) followed by `record`.
+    private init(bytes: UnsafeMutableRawPointer) { self.bytes = bytes }
+
+    /// Bytes used (the prefix included).
+    private var used: Int { Int(bytes.load(as: UInt32.self)) }
+
+    /// A zeroed buffer with room for `n` bytes, `n` recorded as used.
+    private static func allocate(_ n: Int) -> UnsafeMutableRawPointer {
+        let p = SlabAllocator.shared.allocate(n)
+        p.storeBytes(of: UInt32(truncatingIfNeeded: n), as: UInt32.self)
+        return p
+    }
+
+    /// Gives the buffer back; the list must not be used afterwards.
+    func release() {
+        SlabAllocator.shared.free(bytes, capacity: SlabAllocator.capacity(for: used))
+    }
+
+    /// This list moved out of a slab being evacuated (see `SlabAllocator.beginEvacuation`),
+    /// or nil when it stays where it is.
+    func relocated() -> Self? {
+        SlabAllocator.shared.relocate(bytes, capacity: SlabAllocator.capacity(for: used)).map(Self.init(bytes:))
+    }
+
+    /// A new list: `prefix` (if any, which this frees) followed by `record`.
     static func appending(_ record: Record, to prefix: Self?) -> Self {
         guard let prefix else { return Self(first: record, rest: nil) }
         let previousMax = prefix.lastMaxTime
         return withRecordBytes(record, previousMax: previousMax) { tmp, n in
-            let keep = prefix.storage.count
-            var s = XORChunkStorage(zeroedCount: keep &+ n)
-            _ = s.isUnique()
-            s.withMutableBase { out in
-                prefix.storage.withBase { out.copyMemory(from: $0, byteCount: keep) }
-                (out + keep).copyMemory(from: tmp, byteCount: n)
-            }
-            return Self(storage: s)
+            let keep = prefix.used
+            let out = allocate(keep &+ n)
+            (out + 4).copyMemory(from: prefix.bytes + 4, byteCount: keep &- 4)
+            (out + keep).copyMemory(from: tmp, byteCount: n)
+            prefix.release()
+            return Self(bytes: out)
         }
     }
 
@@ -43,14 +67,11 @@ struct ClosedChunkList: Sendable {
     private init(first: Record, rest: UnsafeRawBufferPointer?) {
         let restCount = rest?.count ?? 0
         self = Self.withRecordBytes(first, previousMax: first.minTime) { tmp, n in
-            var s = XORChunkStorage(zeroedCount: 8 &+ n &+ restCount)
-            _ = s.isUnique()
-            s.withMutableBase { out in
-                out.storeBytes(of: first.minTime.littleEndian, as: Int64.self)
-                (out + 8).copyMemory(from: tmp, byteCount: n)
-                if let rest, let b = rest.baseAddress { (out + (8 &+ n)).copyMemory(from: b, byteCount: restCount) }
-            }
-            return Self(storage: s)
+            let out = Self.allocate(Self.prefixBytes &+ n &+ restCount)
+            out.storeBytes(of: first.minTime.littleEndian, toByteOffset: 8, as: Int64.self)
+            (out + Self.prefixBytes).copyMemory(from: tmp, byteCount: n)
+            if let rest, let b = rest.baseAddress { (out + (Self.prefixBytes &+ n)).copyMemory(from: b, byteCount: restCount) }
+            return Self(bytes: out)
         }
     }
 
@@ -80,10 +101,11 @@ struct ClosedChunkList: Sendable {
     /// Calls `body` with each record and the offset just past it, until it returns false.
     @inline(__always)
     private func forEachWithEnd(_ body: (Record, Int) -> Bool) {
-        storage.withBase { base in
-            let end = storage.count
-            var off = 8
-            var previousMax = Int64(littleEndian: base.loadUnaligned(as: Int64.self))
+        do {
+            let base = UnsafeRawPointer(bytes)
+            let end = used
+            var off = Self.prefixBytes
+            var previousMax = Int64(littleEndian: base.load(fromByteOffset: 8, as: Int64.self))
             while off < end {
                 let minTime = previousMax &+ Int64(bitPattern: Self.get(base, &off, end))
                 let maxTime = minTime &+ Int64(bitPattern: Self.get(base, &off, end))
@@ -117,7 +139,7 @@ struct ClosedChunkList: Sendable {
 
     /// Timestamp of the oldest sample.
     var minTime: Int64 {
-        storage.withBase { Int64(littleEndian: $0.loadUnaligned(as: Int64.self)) }
+        Int64(littleEndian: bytes.load(fromByteOffset: 8, as: Int64.self))
     }
 
     /// Timestamp of the newest sample.
@@ -128,7 +150,7 @@ struct ClosedChunkList: Sendable {
     }
 
     /// The list without the chunks that end before `mint` (nil when none is left), and the
-    /// number of samples dropped.
+    /// number of samples dropped. When any is dropped this list is freed: use the result.
     func dropping(before mint: Int64) -> (list: Self?, droppedSamples: Int) {
         var dropped = 0, cut = 0
         var firstKept: (record: Record, end: Int)? = nil
@@ -142,12 +164,14 @@ struct ClosedChunkList: Sendable {
             return false
         }
         if cut == 0 { return (self, 0) }
-        guard let firstKept else { return (nil, dropped) }
-        // The records after the first kept one are relative to it: their bytes stay as they are.
-        let list = storage.withBase { base in
-            Self(first: firstKept.record,
-                 rest: UnsafeRawBufferPointer(start: base + firstKept.end, count: storage.count &- firstKept.end))
+        guard let firstKept else {
+            release()
+            return (nil, dropped)
         }
+        // The records after the first kept one are relative to it: their bytes stay as they are.
+        let list = Self(first: firstKept.record,
+                        rest: UnsafeRawBufferPointer(start: bytes + firstKept.end, count: used &- firstKept.end))
+        release()
         return (list, dropped)
     }
 

@@ -181,6 +181,19 @@ public final class Head: Sendable {
         return removed.map(\.ref)
     }
 
+    /// Packs the series' chunk buffers into fewer slabs (see `SlabAllocator.beginEvacuation`), so
+    /// the memory of buffer sizes the series have mostly moved on from goes back to the OS.
+    /// Takes each series' lock once, briefly; returns the slabs that were evacuated.
+    @discardableResult
+    public func compactChunkBuffers() -> Int {
+        let slabs = SlabAllocator.shared
+        let marked = slabs.beginEvacuation()
+        guard marked > 0 else { return 0 }
+        defer { slabs.endEvacuation() }
+        for ms in allSeries() { ms.state.withLock { $0.relocateBuffers() } }
+        return marked
+    }
+
     /// `series`' chunks overlapping `[mint, maxt]` (see `MemSeries.chunks`).
     func chunks(of series: MemSeries, mint: Int64, maxt: Int64) -> [SealedXORChunk] {
         series.chunks(mint: mint, maxt: maxt, store: chunkStore)

@@ -71,7 +71,10 @@ public final class MemSeries: Sendable {
 
 /// Mutable per-series state. Timestamps are milliseconds. Kept small (80 bytes): a head holds
 /// one per active series.
-struct SeriesState {
+///
+/// Non-copyable because it owns its chunks' slab buffers, which it frees as it replaces them
+/// and when it goes away.
+struct SeriesState: ~Copyable {
     /// Full chunks, oldest first, non-overlapping.
     var closed: ClosedChunkList? = nil
     /// The chunk being appended to.
@@ -93,6 +96,11 @@ struct SeriesState {
 
     init(logged: Bool) { self.logged = logged }
 
+    deinit {
+        closed?.release()
+        open?.release()
+    }
+
     /// The newest accepted-or-reserved sample, against which new samples are checked.
     var highT: Int64 { Swift.max(lastT, pendingT) }
     var highV: UInt64 { pendingT > lastT ? pendingV : lastV }
@@ -109,6 +117,7 @@ struct SeriesState {
     mutating func commit(_ t: Int64, _ v: Double, samplesPerChunk: Int, blockRange: Int64, store: HeadChunkStore) {
         let perChunk = Swift.min(samplesPerChunk, XORChunk.maxSamples)
         if _slowPath(open.map { Int($0.count) >= perChunk || t >= $0.end } ?? true) {
+            // `closing` frees the previous list.
             if let o = open, o.count > 0 { closed = o.closing(into: closed, maxTime: lastT, store: store) }
             // Align the chunk window to the block range so chunks never straddle blocks.
             let end = alignDown(t, blockRange) &+ blockRange
@@ -125,15 +134,23 @@ struct SeriesState {
     mutating func truncate(before mint: Int64) -> Int {
         var dropped = 0
         if let c = closed {
+            // Frees the old list when it drops anything.
             let r = c.dropping(before: mint)
             closed = r.list
             dropped = r.droppedSamples
         }
         if let o = open, o.count > 0, lastT < mint {
             dropped += Int(o.count)
+            o.release()
             open = nil
         }
         return dropped
+    }
+
+    /// Moves the chunk buffers that sit in slabs being evacuated.
+    mutating func relocateBuffers() {
+        if let moved = closed?.relocated() { closed = moved }
+        open?.relocateIfEvacuating()
     }
 
     /// True when no chunk remains.

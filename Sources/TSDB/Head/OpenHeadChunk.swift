@@ -4,8 +4,12 @@
 /// It keeps only what the encoder cannot get elsewhere: the newest sample's time and value bits
 /// are the series' `lastT`/`lastV`, the first timestamp is decoded from the bytes when needed,
 /// and the writer's pending bits are re-read from memory (the bit writer always stores them).
-/// The bytes are never shared: readers get a sealed copy.
-struct OpenHeadChunk: Sendable {
+///
+/// The bytes are a `SlabAllocator` buffer owned by the series state (`SeriesState` frees it:
+/// this value is only a view, copied freely while the series is locked); readers get a sealed
+/// copy. The buffer's two XOR header bytes, whose sample count only a sealed or closed copy
+/// writes, hold its capacity here.
+struct OpenHeadChunk: @unchecked Sendable {
     /// Free bytes needed past the write position before an append: the widest sample (145 bits)
     /// plus the writer's 8-byte store.
     static let appendRoom = 32
@@ -13,8 +17,8 @@ struct OpenHeadChunk: Sendable {
     /// chunks small; the copies cost a few per 120 samples.
     static let growthStep = 32
 
-    /// Header (count not maintained), stream, then zero bytes.
-    private var storage: XORChunkStorage
+    /// Capacity code (see `capacity`), stream, then zero bytes.
+    private var bytes: UnsafeMutableRawPointer
     /// Exclusive end of the time window this chunk may cover (chunks never cross a block boundary).
     private(set) var end: Int64
     /// Previous timestamp delta (wrapping).
@@ -29,50 +33,65 @@ struct OpenHeadChunk: Sendable {
     /// An empty chunk covering times before `end`.
     init(end: Int64) {
         self.end = end
-        storage = XORChunkStorage(zeroedCount: XORChunk.headerBytes &+ Self.growthStep &+ Self.appendRoom)
+        bytes = Self.allocate(XORChunk.headerBytes &+ Self.growthStep &+ Self.appendRoom)
         bitPosition = UInt32(XORChunk.headerBytes &* 8)
     }
 
-    /// Empties the chunk for a new window ending at `end`, keeping its bytes' allocation: the
-    /// closed chunk went to the chunk store, and a series' chunks need about the same room each
-    /// time, so a fresh small buffer grown again from the start would only churn (and fragment)
-    /// the heap. (A full chunk gave back its append room first, see `shrinkToFit`: this chunk
-    /// grows once near its end if it needs more than the last.)
+    /// A zeroed buffer for at least `n` bytes, its capacity recorded in its header.
+    private static func allocate(_ n: Int) -> UnsafeMutableRawPointer {
+        let p = SlabAllocator.shared.allocate(n)
+        let capacity = SlabAllocator.capacity(for: n)
+        // Slab sizes are multiples of 16 up to 4 KiB; larger ones are counted in 64 bytes past
+        // that (up to 4 MiB, beyond the longest chunk of 65,535 samples).
+        let code = capacity <= SlabAllocator.maxSlotBytes ? capacity &>> 4 : 256 &+ (capacity &+ 63) &>> 6
+        p.storeBytes(of: UInt16(truncatingIfNeeded: code), as: UInt16.self)
+        return p
+    }
+
+    /// Bytes the buffer holds (encoded bytes plus room for appends).
+    var allocatedByteCount: Int { Self.decodedCapacity(bytes) }
+
+    /// The capacity recorded in the header of the buffer at `p`.
+    @inline(__always)
+    private static func decodedCapacity(_ p: UnsafeRawPointer) -> Int {
+        let code = Int(p.load(as: UInt16.self))
+        return code <= 256 ? code &<< 4 : (code &- 256) &<< 6
+    }
+
+    /// Gives the buffer back; the chunk must not be used afterwards.
+    func release() {
+        SlabAllocator.shared.free(bytes, capacity: allocatedByteCount)
+    }
+
+    /// Moves the bytes if their slab is being evacuated (see `SlabAllocator.beginEvacuation`).
+    mutating func relocateIfEvacuating() {
+        if let moved = SlabAllocator.shared.relocate(bytes, capacity: allocatedByteCount) { bytes = moved }
+    }
+
+    /// Empties the chunk for a new window ending at `end`, in a fresh small buffer: the series'
+    /// chunks are cut together, so the full-size buffers they all leave empty their slabs,
+    /// which go back to the OS, instead of each series holding a full chunk's room from the
+    /// first sample of the next.
     mutating func restart(end: Int64) {
-        if !storage.isUnique() {
-            self = OpenHeadChunk(end: end)
-            return
-        }
-        let n = storage.count
-        storage.withMutableBase { $0.initializeMemory(as: UInt8.self, repeating: 0, count: n) }
-        self.end = end
-        delta = 0
-        bitPosition = UInt32(XORChunk.headerBytes &* 8)
-        count = 0
-        leading = 0
-        trailing = 0
+        release()
+        self = OpenHeadChunk(end: end)
     }
 
     /// Encoded size in bytes.
     var byteCount: Int { (Int(bitPosition) &+ 7) &>> 3 }
-    /// Bytes the buffer holds (encoded bytes plus room for appends).
-    var allocatedByteCount: Int { storage.count }
-
     /// Where an append will touch memory: the buffer's header and its write position. An appender
     /// notes it when reserving a sample and prefetches it just before the commit (see `Prefetch`);
     /// a stale address is harmless there, as a prefetch never faults.
     @inline(__always) var touchAddresses: ChunkTouchAddresses {
-        storage.withBase { b in ChunkTouchAddresses(header: b - 16, write: b + Int(bitPosition &>> 3)) }
+        ChunkTouchAddresses(header: UnsafeRawPointer(bytes), write: UnsafeRawPointer(bytes) + Int(bitPosition &>> 3))
     }
 
     /// Appends a sample newer than `lastT`; `lastT`/`lastBits` are the previous sample's (any
     /// values when the chunk is empty).
     mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64) {
         let byteOffset = Int(bitPosition &>> 3)
-        if _slowPath(storage.count &- byteOffset < Self.appendRoom || !storage.isUnique()) {
-            grow()
-        }
-        let partial = storage.withBase { $0.load(fromByteOffset: byteOffset, as: UInt8.self) }
+        if _slowPath(allocatedByteCount &- byteOffset < Self.appendRoom) { grow() }
+        let partial = bytes.load(fromByteOffset: byteOffset, as: UInt8.self)
         var a = XORChunk.Appender(writer: BitWriter(bitPosition: Int(bitPosition), partialByte: partial))
         a.count = Int(count)
         a.lastT = lastT
@@ -80,7 +99,7 @@ struct OpenHeadChunk: Sendable {
         a.delta = delta
         a.leading = Int(leading)
         a.trailing = Int(trailing)
-        storage.withMutableBase { a.append(t: t, bits: bits, to: $0) }
+        a.append(t: t, bits: bits, to: bytes)
         bitPosition = UInt32(truncatingIfNeeded: a.writer.bitPosition)
         count &+= 1
         delta = a.delta
@@ -91,41 +110,39 @@ struct OpenHeadChunk: Sendable {
     /// About a quarter more room (at least `growthStep`): O(1) amortized appends, little slack.
     private mutating func grow() {
         let used = byteCount
-        let newCount = used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 4)
-        let old = storage
-        // Everything past the write position is zero already; copying it all keeps that.
-        storage = old.withBase { XORChunkStorage(zeroedCount: newCount, copying: Swift.min(old.count, newCount), of: $0) }
+        moveBytes(to: used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 4))
     }
 
-    /// Gives back the room kept for appends once the chunk is full. The next append cuts a new
-    /// chunk into this same buffer (see `restart`), which grows it again only near its end if it
-    /// needs more: a series' buffer follows the size of its recent chunks, not the largest it
-    /// ever had plus growth slack.
+    /// Moves the encoded bytes into a new buffer of at least `n` bytes (zero past them).
+    private mutating func moveBytes(to n: Int) {
+        let old = bytes, keep = byteCount
+        bytes = Self.allocate(n)
+        (bytes + XORChunk.headerBytes).copyMemory(from: old + XORChunk.headerBytes, byteCount: keep &- XORChunk.headerBytes)
+        SlabAllocator.shared.free(old, capacity: Self.decodedCapacity(old))
+    }
+
+    /// Gives back the room kept for appends once the chunk is full: a full chunk waits for the
+    /// next sample (a scrape interval, or for ever if the series stopped) before it is cut.
     mutating func shrinkToFit() {
         // Readers of a valid stream (`minTime`) may load this far past its end.
         let n = byteCount &+ BitReader.validStreamPadding
-        guard storage.count > n, storage.isUnique() else { return }
-        let old = storage
-        storage = old.withBase { XORChunkStorage(zeroedCount: n, copying: n, of: $0) }
+        guard SlabAllocator.capacity(for: n) < allocatedByteCount else { return }
+        moveBytes(to: n)
     }
 
     /// Timestamp of the first sample (decoded from the bytes); `Int64.max` when empty.
     var minTime: Int64 {
         guard count > 0 else { return .max }
         // A zigzag varint right after the header; the append room keeps the reader's loads in bounds.
-        return storage.withBase { base in
-            var r = BitReader(position: XORChunk.headerBytes &* 8)
-            guard let zz = r.readUVarint(base) else { return .max }
-            return Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)
-        }
+        var r = BitReader(position: XORChunk.headerBytes &* 8)
+        guard let zz = r.readUVarint(UnsafeRawPointer(bytes)) else { return .max }
+        return Int64(bitPattern: zz &>> 1) ^ -Int64(bitPattern: zz & 1)
     }
 
     /// A padded copy of the bytes with the sample count written.
     private func headerWritten() -> XORChunkStorage {
         let n = byteCount
-        var copy = storage.withBase {
-            XORChunkStorage(zeroedCount: n &+ BitReader.validStreamPadding, copying: n, of: $0)
-        }
+        var copy = XORChunkStorage(zeroedCount: n &+ BitReader.validStreamPadding, copying: n, of: bytes)
         _ = copy.isUnique()
         copy.withMutableBase {
             $0.storeBytes(of: UInt8(truncatingIfNeeded: count >> 8), as: UInt8.self)
@@ -142,7 +159,7 @@ struct OpenHeadChunk: Sendable {
     /// Writes this chunk's bytes to `store` and returns `list` (or a new list) with it appended.
     func closing(into list: ClosedChunkList?, maxTime: Int64, store: HeadChunkStore) -> ClosedChunkList {
         let n = byteCount, samples = Int(count)
-        let ref = storage.withBase { store.append($0, count: n, samples: samples, maxTime: maxTime) }
+        let ref = store.append(bytes, count: n, samples: samples, maxTime: maxTime)
         return .appending(.init(minTime: minTime, maxTime: maxTime, ref: ref, samples: samples), to: list)
     }
 }
