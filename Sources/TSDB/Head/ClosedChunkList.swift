@@ -6,8 +6,8 @@
 /// samples) or dropping old ones builds a new buffer and frees the old one; readers decode the
 /// records they need under the series lock.
 ///
-/// Layout: the bytes used (UInt32, this field included), 4 unused bytes, the first chunk's
-/// `minTime` (Int64, little-endian), then per chunk six uvarints:
+/// Layout: the bytes used (UInt32, this field included), the first chunk's `minTime` (Int64,
+/// little-endian), then per chunk six uvarints:
 /// `minTime` minus the previous chunk's `maxTime` (the first's own `minTime` for the first),
 /// `maxTime - minTime`, segment, offset, byte length, sample count. Differences are taken with
 /// wrapping arithmetic, so any times round-trip; in order (as a series' chunks are) a record
@@ -21,8 +21,9 @@ struct ClosedChunkList: @unchecked Sendable {
         let samples: Int
     }
 
-    /// Bytes before the first record: the size, 4 unused bytes, the first `minTime`.
-    private static let prefixBytes = 16
+    /// Bytes before the first record: the size, then the first `minTime` (unaligned: 4 bytes
+    /// less puts a series' usual four records in a 64-byte slot instead of 80).
+    private static let prefixBytes = 12
 
     private let bytes: UnsafeMutableRawPointer
 
@@ -68,7 +69,7 @@ struct ClosedChunkList: @unchecked Sendable {
         let restCount = rest?.count ?? 0
         self = Self.withRecordBytes(first, previousMax: first.minTime) { tmp, n in
             let out = Self.allocate(Self.prefixBytes &+ n &+ restCount)
-            out.storeBytes(of: first.minTime.littleEndian, toByteOffset: 8, as: Int64.self)
+            out.storeBytes(of: first.minTime.littleEndian, toByteOffset: 4, as: Int64.self)
             (out + Self.prefixBytes).copyMemory(from: tmp, byteCount: n)
             if let rest, let b = rest.baseAddress { (out + (Self.prefixBytes &+ n)).copyMemory(from: b, byteCount: restCount) }
             return Self(bytes: out)
@@ -105,7 +106,7 @@ struct ClosedChunkList: @unchecked Sendable {
             let base = UnsafeRawPointer(bytes)
             let end = used
             var off = Self.prefixBytes
-            var previousMax = Int64(littleEndian: base.load(fromByteOffset: 8, as: Int64.self))
+            var previousMax = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: Int64.self))
             while off < end {
                 let minTime = previousMax &+ Int64(bitPattern: Self.get(base, &off, end))
                 let maxTime = minTime &+ Int64(bitPattern: Self.get(base, &off, end))
@@ -139,7 +140,7 @@ struct ClosedChunkList: @unchecked Sendable {
 
     /// Timestamp of the oldest sample.
     var minTime: Int64 {
-        Int64(littleEndian: bytes.load(fromByteOffset: 8, as: Int64.self))
+        Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: Int64.self))
     }
 
     /// Timestamp of the newest sample.

@@ -10,12 +10,17 @@
 /// copy. The buffer's two XOR header bytes, whose sample count only a sealed or closed copy
 /// writes, hold its capacity here.
 struct OpenHeadChunk: @unchecked Sendable {
-    /// Free bytes needed past the write position before an append: the widest sample (145 bits)
-    /// plus the writer's 8-byte store.
-    static let appendRoom = 32
+    /// Free bytes needed past the write position before an append: the widest sample (a
+    /// 10-byte varint and a 77-bit value, or a 68-bit delta-of-delta and the value) ends 20
+    /// bytes on at most, and the writer stores 8 bytes from there.
+    static let appendRoom = 28
+    /// The same for a sample on the regular path (after the second, delta-of-delta within
+    /// ±2^13: at most 17 + 77 bits), which is nearly every sample: the room held free ahead
+    /// of appends is the biggest share of an open chunk's unused bytes.
+    static let regularAppendRoom = 20
     /// Least growth of the bytes. Growing in small steps keeps the unused tail of the open
     /// chunks small; the copies cost a few per 120 samples.
-    static let growthStep = 32
+    static let growthStep = 16
 
     /// Capacity code (see `capacity`), stream, then zero bytes.
     private var bytes: UnsafeMutableRawPointer
@@ -90,7 +95,9 @@ struct OpenHeadChunk: @unchecked Sendable {
     /// values when the chunk is empty).
     mutating func append(t: Int64, bits: UInt64, lastT: Int64, lastBits: UInt64) {
         let byteOffset = Int(bitPosition &>> 3)
-        if _slowPath(allocatedByteCount &- byteOffset < Self.appendRoom) { grow() }
+        let dod = UInt64(bitPattern: t &- lastT) &- delta
+        let room = count >= 2 && dod &+ (1 << 13) < (1 << 14) ? Self.regularAppendRoom : Self.appendRoom
+        if _slowPath(allocatedByteCount &- byteOffset < room) { grow() }
         let partial = bytes.load(fromByteOffset: byteOffset, as: UInt8.self)
         var a = XORChunk.Appender(writer: BitWriter(bitPosition: Int(bitPosition), partialByte: partial))
         a.count = Int(count)
@@ -107,10 +114,11 @@ struct OpenHeadChunk: @unchecked Sendable {
         trailing = UInt8(truncatingIfNeeded: a.trailing)
     }
 
-    /// About a quarter more room (at least `growthStep`): O(1) amortized appends, little slack.
+    /// An eighth more room (at least `growthStep`) past the widest sample's: O(1) amortized
+    /// appends, little slack.
     private mutating func grow() {
         let used = byteCount
-        moveBytes(to: used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 4))
+        moveBytes(to: used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 8))
     }
 
     /// Moves the encoded bytes into a new buffer of at least `n` bytes (zero past them).
