@@ -54,6 +54,7 @@ import TSDB
         // Closed head chunks go to files: none is held in memory.
         #expect(metrics?.1.contains("\ntidemark_tsdb_head_chunk_segments_in_memory 0\n") == true)
         #expect(metrics?.1.contains("process_resident_memory_bytes") == true)
+        #expect(metrics?.1.contains("\ntidemark_tsdb_head_chunk_buffer_bytes ") == true)
 
         // A second instance on the same data directory refuses to start, with a clear message.
         let q = Process()

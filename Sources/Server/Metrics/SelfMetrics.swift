@@ -137,6 +137,8 @@ enum SelfMetrics {
         gauge("tidemark_tsdb_head_chunk_segments", "Segments of closed head chunks (files under chunks_head/, or memory).", Double(segments.total))
         gauge("tidemark_tsdb_head_chunk_segments_in_memory", "Segments of closed head chunks kept in memory because their file could not be written.",
               Double(segments.inMemory))
+        let slabs = SlabAllocator.shared.slabsInUse
+        gauge("tidemark_tsdb_head_chunk_buffer_bytes", "Memory of the head's open chunks and chunk lists (slabs in use).", Double(slabs.bytes))
         gauge("tidemark_tsdb_blocks_loaded", "Persisted blocks served.", Double(blocks.count))
         gauge("tidemark_tsdb_storage_blocks_bytes", "Bytes of all persisted blocks.", Double(db.blocksSize))
         return out
