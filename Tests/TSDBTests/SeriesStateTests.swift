@@ -107,6 +107,22 @@ import Testing
         }
     }
 
+    @Test func chunksLargerThanASlabSlotReadBackBitExact() {
+        // Long chunks of random values outgrow the largest slab slot (4 KiB) and move to malloc;
+        // the capacity the chunk records must be exactly what it was given.
+        let store = makeStore(onDisk: false)
+        var rng = WorkloadRandom(5)
+        var t: Int64 = 1_700_000_000_000
+        let input = (0..<3000).map { _ -> Sample in
+            t += 15_000 + Int64(rng.next() % 7) - 3
+            return Sample(t: t, v: rng.uniform(-1e12, 1e12))
+        }
+        let ms = series(input, samplesPerChunk: 2500, blockRange: .max / 4, store: store)
+        let (allocated, used) = ms.state.withLock { st in (st.open?.allocatedByteCount ?? 0, st.open?.byteCount ?? 0) }
+        #expect(used > 4096 && allocated >= used)
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), input))
+    }
+
     @Test func truncateDropsWholeChunksAndCountsTheirSamples() {
         let store = makeStore(onDisk: false)
         let input = samples(1000, seed: 7)

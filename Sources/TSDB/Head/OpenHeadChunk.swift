@@ -44,11 +44,13 @@ struct OpenHeadChunk: @unchecked Sendable {
 
     /// A zeroed buffer for at least `n` bytes, its capacity recorded in its header.
     private static func allocate(_ n: Int) -> UnsafeMutableRawPointer {
-        let p = SlabAllocator.shared.allocate(n)
-        let capacity = SlabAllocator.capacity(for: n)
-        // Slab sizes are multiples of 16 up to 4 KiB; larger ones are counted in 64 bytes past
-        // that (up to 4 MiB, beyond the longest chunk of 65,535 samples).
-        let code = capacity <= SlabAllocator.maxSlotBytes ? capacity &>> 4 : 256 &+ (capacity &+ 63) &>> 6
+        // Slab sizes are multiples of 16 up to 4 KiB; larger buffers are whole multiples of 64
+        // bytes, counted in 64 bytes past that (up to 4 MiB, beyond the longest chunk of 65,535
+        // samples), so the recorded capacity is exactly what was allocated.
+        let request = n > SlabAllocator.maxSlotBytes ? (n &+ 63) & ~63 : n
+        let p = SlabAllocator.shared.allocate(request)
+        let capacity = SlabAllocator.capacity(for: request)
+        let code = capacity <= SlabAllocator.maxSlotBytes ? capacity &>> 4 : 256 &+ capacity &>> 6
         p.storeBytes(of: UInt16(truncatingIfNeeded: code), as: UInt16.self)
         return p
     }
