@@ -663,6 +663,23 @@ fileprivate let rwNodeLabels: [(String, String)] = [
             try pool.withDecoder { (d: inout RemoteWriteDecoder) throws(RemoteWriteError) in try rwDecode([0x0A, 0x09], decoder: &d) }
         }
     }
+
+    @Test func concurrentDecodersShareOneKnownLabelSetTable() throws {
+        let pool = RemoteWriteDecoderPool(maxIdle: 2, knownLabelSetCapacity: 64)
+        let body = RWProto.request([RWProto.series(rwNodeLabels, [(3, 4)])])
+        // Two decoders borrowed at once are two decoders, with one table between them.
+        let shared = try pool.withDecoder { (a: inout RemoteWriteDecoder) throws(RemoteWriteError) -> Bool in
+            _ = try rwDecode(body, decoder: &a)
+            let tableA = a.knownLabelSets
+            return try pool.withDecoder { (b: inout RemoteWriteDecoder) throws(RemoteWriteError) -> Bool in
+                _ = try rwDecode(body, decoder: &b)
+                return b.knownLabelSets === tableA
+            }
+        }
+        #expect(shared)
+        // Decoders made on their own keep tables of their own.
+        #expect(RemoteWriteDecoder(knownLabelSetCapacity: 8).knownLabelSets !== RemoteWriteDecoder(knownLabelSetCapacity: 8).knownLabelSets)
+    }
 }
 
 @Suite struct RemoteWriteEncoderTests {

@@ -18,7 +18,7 @@
 public struct RemoteWriteDecoder: Sendable {
     @usableFromInline var seriesRecords: [RemoteWriteSeriesRecord] = []
     @usableFromInline var samples: [Sample] = []
-    var knownLabelSets: RemoteWriteKnownLabelSets
+    let knownLabelSets: RemoteWriteKnownLabelSets
     /// The decompression buffer of `decode(snappyCompressed:maxDecompressedBytes:limits:into:)`,
     /// kept between requests so each one does not allocate and fault in fresh pages.
     @usableFromInline var decompressed: [UInt8] = []
@@ -30,6 +30,11 @@ public struct RemoteWriteDecoder: Sendable {
     /// first use; 0 validates every series every time).
     public init(knownLabelSetCapacity: Int = 1 << 17) {
         knownLabelSets = RemoteWriteKnownLabelSets(capacity: knownLabelSetCapacity)
+    }
+
+    /// A decoder sharing `knownLabelSets` with others (a pool's decoders).
+    init(knownLabelSets: RemoteWriteKnownLabelSets) {
+        self.knownLabelSets = knownLabelSets
     }
 
     /// Largest body accepted: label positions are stored as 32-bit offsets.

@@ -1,21 +1,22 @@
 import Synchronization
 
 /// Reusable decoders for concurrent request handlers: each request borrows one, so the decode
-/// tables and known label sets stay warm without a decoder per task or a lock while decoding.
+/// tables stay warm without a decoder per task or a lock while decoding. They share one table
+/// of known label sets.
 public final class RemoteWriteDecoderPool: Sendable {
     private let idle = Mutex<[RemoteWriteDecoder]>([])
     private let maxIdle: Int
-    private let knownLabelSetCapacity: Int
+    private let knownLabelSets: RemoteWriteKnownLabelSets
 
     /// A pool keeping at most `maxIdle` decoders (about the number of concurrent requests).
     public init(maxIdle: Int = 8, knownLabelSetCapacity: Int = 1 << 17) {
         self.maxIdle = maxIdle
-        self.knownLabelSetCapacity = knownLabelSetCapacity
+        knownLabelSets = RemoteWriteKnownLabelSets(capacity: knownLabelSetCapacity)
     }
 
     /// Runs `body` with a decoder borrowed from the pool (a new one if none is idle).
     public func withDecoder<Result, Failure: Error>(_ body: (inout RemoteWriteDecoder) throws(Failure) -> Result) throws(Failure) -> Result {
-        var decoder = idle.withLock { $0.popLast() } ?? RemoteWriteDecoder(knownLabelSetCapacity: knownLabelSetCapacity)
+        var decoder = idle.withLock { $0.popLast() } ?? RemoteWriteDecoder(knownLabelSets: knownLabelSets)
         defer {
             let returned = decoder
             idle.withLock { if $0.count < maxIdle { $0.append(returned) } }

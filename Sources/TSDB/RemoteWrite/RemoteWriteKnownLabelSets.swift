@@ -1,10 +1,45 @@
+import Synchronization
+
 /// Hashes of label spans that already passed full validation under the current limits, so a
-/// series sent again (every scrape interval, by the same sender) skips re-checking its labels.
+/// series sent again (every scrape interval, by any sender) skips re-checking its labels.
+///
+/// One table serves every decoder of a pool (a table per decoder held the same series once per
+/// concurrent request, a megabyte each at 100 k series). A request takes the lock twice: once
+/// to look up all its series, once to add those it validated.
 ///
 /// A lossy two-way set-associative table of 64-bit hashes (seeded per process): a forgotten
 /// span is simply validated again. Only a 64-bit collision between a valid and an invalid span
 /// could let the invalid one skip the checks; `makeLabels()` still validates on a cache miss.
-struct RemoteWriteKnownLabelSets: Sendable {
+final class RemoteWriteKnownLabelSets: Sendable {
+    private typealias Table = RemoteWriteKnownLabelSetTable
+    private let table: Mutex<Table>
+
+    /// A table of `capacity` hashes (rounded up to a power of two; 0 disables it).
+    init(capacity: Int) {
+        table = Mutex(Table(capacity: capacity))
+    }
+
+    /// Marks the records whose label spans are not known under `limits` (or are interleaved,
+    /// never remembered) as needing validation; returns how many.
+    func markUnknown(_ records: UnsafeMutableBufferPointer<RemoteWriteSeriesRecord>, limits: RemoteWriteLimits) -> Int {
+        table.withLock { t in
+            t.prepare(for: limits)
+            return t.markUnknown(records)
+        }
+    }
+
+    /// Remembers `hashes`, validated under `limits`.
+    func insert(_ hashes: [UInt64], limits: RemoteWriteLimits) {
+        guard !hashes.isEmpty else { return }
+        table.withLock { t in
+            t.prepare(for: limits)
+            for h in hashes { t.insert(h) }
+        }
+    }
+}
+
+/// The table behind `RemoteWriteKnownLabelSets` (not thread-safe).
+struct RemoteWriteKnownLabelSetTable: Sendable {
     private var slots: [UInt64] = []
     private let capacity: Int
     /// The limits the remembered spans were validated under; other limits start afresh.

@@ -18,7 +18,7 @@ struct RemoteWriteParser {
     let seed = LabelBytesHash.processSeed
     var seriesRecords: [RemoteWriteSeriesRecord]
     var samples: [Sample]
-    var known: RemoteWriteKnownLabelSets
+    let known: RemoteWriteKnownLabelSets
 
     init(base: UnsafeRawPointer, count: Int, limits: RemoteWriteLimits, tables: inout RemoteWriteDecoder) {
         self.base = base
@@ -27,20 +27,17 @@ struct RemoteWriteParser {
         // Take the tables (keeping their capacity) so appends see uniquely referenced arrays.
         seriesRecords = []
         samples = []
-        known = RemoteWriteKnownLabelSets(capacity: 0)
+        known = tables.knownLabelSets
         swap(&seriesRecords, &tables.seriesRecords)
         swap(&samples, &tables.samples)
-        swap(&known, &tables.knownLabelSets)
         seriesRecords.removeAll(keepingCapacity: true)
         samples.removeAll(keepingCapacity: true)
-        known.prepare(for: limits)
     }
 
     /// Hands the tables back to the decoder.
     mutating func returnTables(to tables: inout RemoteWriteDecoder) {
         swap(&seriesRecords, &tables.seriesRecords)
         swap(&samples, &tables.samples)
-        swap(&known, &tables.knownLabelSets)
     }
 
     // MARK: Errors (cold)
@@ -122,12 +119,16 @@ struct RemoteWriteParser {
     /// stalling the parse one after another.
     mutating func validateUnknownLabelSets() throws(RemoteWriteError) {
         let count = seriesRecords.count
-        let unknown = seriesRecords.withUnsafeMutableBufferPointer { known.markUnknown($0) }
+        let unknown = seriesRecords.withUnsafeMutableBufferPointer { known.markUnknown($0, limits: limits) }
         guard unknown > 0 else { return }
+        var validated: [UInt64] = []
+        validated.reserveCapacity(unknown)
+        // Remembered together (one lock), also when a later series fails: each one passed.
+        defer { known.insert(validated, limits: limits) }
         for i in 0..<count where seriesRecords[i].needsValidation {
             let r = seriesRecords[i]
             try validateLabels(base + Int(r.labelBytesStart), base + Int(r.labelBytesEnd), series: i, seriesStart: base + Int(r.seriesStart))
-            if !r.labelsInterleaved { known.insert(r.labelHash) }
+            if !r.labelsInterleaved { validated.append(r.labelHash) }
         }
     }
 

@@ -54,6 +54,7 @@ public final class SlabAllocator: Sendable {
 
     /// A separate allocator (tests); the head uses `shared`.
     public init() {
+        assert(MemoryLayout<SlabHeader>.size <= Self.headerBytes, "the slab header outgrew its room")
         classes = (0..<Self.classCount).map { _ in LockedValue(ClassState()) }
     }
 
@@ -93,25 +94,24 @@ public final class SlabAllocator: Sendable {
         let slot: UInt = classes[c].withLock { st in
             if st.partial == 0 {
                 let slab = takeSlab()
-                let h = SlabHeader(slab)
-                h.reset(sizeClass: c)
+                SlabHeader.at(slab).initialize(to: SlabHeader(sizeClass: UInt32(c)))
                 st.partial = slab
                 st.slabs &+= 1
             }
             let slab = st.partial
-            let h = SlabHeader(slab)
+            let h = SlabHeader.at(slab)
             let offset: UInt32
-            if h.freeHead != 0 {
-                offset = h.freeHead
-                h.freeHead = UnsafeRawPointer(bitPattern: slab &+ UInt(offset)).unsafelyUnwrapped.load(as: UInt32.self)
+            if h.pointee.freeHead != 0 {
+                offset = h.pointee.freeHead
+                h.pointee.freeHead = UnsafeRawPointer(bitPattern: slab &+ UInt(offset)).unsafelyUnwrapped.load(as: UInt32.self)
             } else {
-                offset = h.bump
-                h.bump = offset &+ UInt32(truncatingIfNeeded: size)
+                offset = h.pointee.bump
+                h.pointee.bump = offset &+ UInt32(truncatingIfNeeded: size)
             }
-            h.live &+= 1
+            h.pointee.live &+= 1
             st.live &+= 1
             // Full: out of the list until a slot comes back.
-            if h.freeHead == 0 && Int(h.bump) &+ size > Self.slabBytes { unlink(h, slab, &st) }
+            if h.pointee.freeHead == 0 && Int(h.pointee.bump) &+ size > Self.slabBytes { unlink(h, slab, &st) }
             return slab &+ UInt(offset)
         }
         let p = UnsafeMutableRawPointer(bitPattern: slot).unsafelyUnwrapped
@@ -129,23 +129,23 @@ public final class SlabAllocator: Sendable {
         let address = UInt(bitPattern: p)
         let slab = address & ~UInt(Self.slabBytes &- 1)
         let release: Bool = classes[c].withLock { st in
-            let h = SlabHeader(slab)
-            p.storeBytes(of: h.freeHead, as: UInt32.self)
-            h.freeHead = UInt32(truncatingIfNeeded: address &- slab)
-            h.live &-= 1
+            let h = SlabHeader.at(slab)
+            p.storeBytes(of: h.pointee.freeHead, as: UInt32.self)
+            h.pointee.freeHead = UInt32(truncatingIfNeeded: address &- slab)
+            h.pointee.live &-= 1
             st.live &-= 1
-            if h.live == 0 {
+            if h.pointee.live == 0 {
                 // Empty: its pages go back (an evacuating slab is in no list).
-                if h.evacuating {
+                if h.pointee.evacuating {
                     if let i = st.evacuating.firstIndex(of: slab) { st.evacuating.swapAt(i, st.evacuating.count &- 1) }
                     st.evacuating.removeLast()
-                } else if h.listed {
+                } else if h.pointee.listed {
                     unlink(h, slab, &st)
                 }
                 st.slabs &-= 1
                 return true
             }
-            if !h.listed && !h.evacuating { link(h, slab, &st) }
+            if !h.pointee.listed && !h.pointee.evacuating { link(h, slab, &st) }
             return false
         }
         if release {
@@ -155,21 +155,21 @@ public final class SlabAllocator: Sendable {
     }
 
     /// Puts a slab at the head of its class's list of slabs with room.
-    private func link(_ h: SlabHeader, _ slab: UInt, _ st: inout ClassState) {
-        h.next = st.partial
-        h.previous = 0
-        if st.partial != 0 { SlabHeader(st.partial).previous = slab }
+    private func link(_ h: UnsafeMutablePointer<SlabHeader>, _ slab: UInt, _ st: inout ClassState) {
+        h.pointee.next = st.partial
+        h.pointee.previous = 0
+        if st.partial != 0 { SlabHeader.at(st.partial).pointee.previous = slab }
         st.partial = slab
-        h.listed = true
+        h.pointee.listed = true
     }
 
     /// Takes a slab out of that list.
-    private func unlink(_ h: SlabHeader, _ slab: UInt, _ st: inout ClassState) {
-        if h.previous != 0 { SlabHeader(h.previous).next = h.next } else { st.partial = h.next }
-        if h.next != 0 { SlabHeader(h.next).previous = h.previous }
-        h.previous = 0
-        h.next = 0
-        h.listed = false
+    private func unlink(_ h: UnsafeMutablePointer<SlabHeader>, _ slab: UInt, _ st: inout ClassState) {
+        if h.pointee.previous != 0 { SlabHeader.at(h.pointee.previous).pointee.next = h.pointee.next } else { st.partial = h.pointee.next }
+        if h.pointee.next != 0 { SlabHeader.at(h.pointee.next).pointee.previous = h.pointee.previous }
+        h.pointee.previous = 0
+        h.pointee.next = 0
+        h.pointee.listed = false
     }
 
     /// Takes the slabs that are less than half full out of allocation, in each class with more
@@ -184,10 +184,10 @@ public final class SlabAllocator: Sendable {
                 guard st.slabs > 1 else { return 0 }
                 var n = 0, s = st.partial
                 while s != 0 {
-                    let h = SlabHeader(s), next = h.next
-                    if Int(h.live) &* 2 < slots {
+                    let h = SlabHeader.at(s), next = h.pointee.next
+                    if Int(h.pointee.live) &* 2 < slots {
                         unlink(h, s, &st)
-                        h.evacuating = true
+                        h.pointee.evacuating = true
                         st.evacuating.append(s)
                         n &+= 1
                     }
@@ -204,8 +204,8 @@ public final class SlabAllocator: Sendable {
         for c in classes.indices {
             classes[c].withLock { st in
                 for s in st.evacuating {
-                    let h = SlabHeader(s)
-                    h.evacuating = false
+                    let h = SlabHeader.at(s)
+                    h.pointee.evacuating = false
                     link(h, s, &st)
                 }
                 st.evacuating.removeAll()
@@ -218,7 +218,7 @@ public final class SlabAllocator: Sendable {
     public func relocate(_ p: UnsafeMutableRawPointer, capacity: Int) -> UnsafeMutableRawPointer? {
         guard capacity <= Self.maxSlotBytes else { return nil }
         let slab = UInt(bitPattern: p) & ~UInt(Self.slabBytes &- 1)
-        guard classes[Self.sizeClass(capacity)].withLock({ _ in SlabHeader(slab).evacuating }) else { return nil }
+        guard classes[Self.sizeClass(capacity)].withLock({ _ in SlabHeader.at(slab).pointee.evacuating }) else { return nil }
         let q = allocate(capacity)
         q.copyMemory(from: p, byteCount: capacity)
         free(p, capacity: capacity)
@@ -265,54 +265,23 @@ public final class SlabAllocator: Sendable {
 
 /// The bookkeeping at the start of a slab, read and written in place (under its class's lock).
 private struct SlabHeader {
-    let base: UnsafeMutableRawPointer
-
-    init(_ address: UInt) { base = UnsafeMutableRawPointer(bitPattern: address).unsafelyUnwrapped }
-
     /// Slots handed out.
-    var live: UInt32 {
-        get { base.load(fromByteOffset: 0, as: UInt32.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 0, as: UInt32.self) }
-    }
+    var live: UInt32 = 0
     /// Offset of the first free slot (each free slot starts with the next one's offset), 0 when none.
-    var freeHead: UInt32 {
-        get { base.load(fromByteOffset: 4, as: UInt32.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 4, as: UInt32.self) }
-    }
+    var freeHead: UInt32 = 0
     /// Offset of the first slot never handed out.
-    var bump: UInt32 {
-        get { base.load(fromByteOffset: 8, as: UInt32.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 8, as: UInt32.self) }
-    }
+    var bump = UInt32(SlabAllocator.headerBytes)
+    var sizeClass: UInt32
     /// Whether the slab is in its class's list of slabs with room.
-    var listed: Bool {
-        get { base.load(fromByteOffset: 12, as: UInt8.self) != 0 }
-        nonmutating set { base.storeBytes(of: newValue ? 1 : 0, toByteOffset: 12, as: UInt8.self) }
-    }
+    var listed = true
     /// Whether the slab is out of allocation until its buffers have moved (see `beginEvacuation`).
-    var evacuating: Bool {
-        get { base.load(fromByteOffset: 13, as: UInt8.self) != 0 }
-        nonmutating set { base.storeBytes(of: newValue ? 1 : 0, toByteOffset: 13, as: UInt8.self) }
-    }
+    var evacuating = false
     /// Neighbours in that list (slab addresses, 0 for none).
-    var previous: UInt {
-        get { base.load(fromByteOffset: 16, as: UInt.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 16, as: UInt.self) }
-    }
-    var next: UInt {
-        get { base.load(fromByteOffset: 24, as: UInt.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 24, as: UInt.self) }
-    }
+    var previous: UInt = 0
+    var next: UInt = 0
 
-    /// Starts the slab afresh for a class (its pages are zero or were released).
-    func reset(sizeClass: Int) {
-        live = 0
-        freeHead = 0
-        bump = UInt32(SlabAllocator.headerBytes)
-        listed = true
-        evacuating = false
-        previous = 0
-        next = 0
-        base.storeBytes(of: UInt32(truncatingIfNeeded: sizeClass), toByteOffset: 32, as: UInt32.self)
+    /// The header of the slab at `address`.
+    static func at(_ address: UInt) -> UnsafeMutablePointer<SlabHeader> {
+        UnsafeMutablePointer(bitPattern: address).unsafelyUnwrapped
     }
 }
