@@ -46,7 +46,6 @@ public final class SlabAllocator: Sendable {
         /// The next slab of the current region not yet used, and how many remain.
         var next: UInt = 0
         var remaining = 0
-        var mappedBytes = 0
     }
 
     private let classes: [LockedValue<ClassState>]
@@ -137,8 +136,10 @@ public final class SlabAllocator: Sendable {
             if h.pointee.live == 0 {
                 // Empty: its pages go back (an evacuating slab is in no list).
                 if h.pointee.evacuating {
-                    if let i = st.evacuating.firstIndex(of: slab) { st.evacuating.swapAt(i, st.evacuating.count &- 1) }
-                    st.evacuating.removeLast()
+                    if let i = st.evacuating.firstIndex(of: slab) {
+                        st.evacuating.swapAt(i, st.evacuating.count &- 1)
+                        st.evacuating.removeLast()
+                    }
                 } else if h.pointee.listed {
                     unlink(h, slab, &st)
                 }
@@ -239,7 +240,6 @@ public final class SlabAllocator: Sendable {
                 let mask = UInt(Self.slabBytes &- 1)
                 p.next = (UInt(bitPattern: m) &+ mask) & ~mask
                 p.remaining = Self.regionSlabs
-                p.mappedBytes &+= bytes
             }
             let s = p.next
             p.next &+= UInt(Self.slabBytes)
@@ -256,7 +256,7 @@ public final class SlabAllocator: Sendable {
         }
     }
 
-    /// Slabs in use (holding at least one buffer, or kept as a class's last) and their bytes.
+    /// Slabs holding at least one buffer, and their bytes.
     public var slabsInUse: (count: Int, bytes: Int) {
         let n = classes.reduce(0) { n, c in n &+ c.withLock { $0.slabs } }
         return (n, n &* Self.slabBytes)
