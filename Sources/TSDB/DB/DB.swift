@@ -150,9 +150,10 @@ public final class DB: Sendable {
                 lastAppended = appended
                 guard sinceFull >= interval || self.headIsCompactable else { continue }
                 sinceFull = .zero
-                // Steady scraping never pauses for the trim above: pack the chunk buffers here too.
-                self.head.compactChunkBuffers()
                 do { try self.compact() } catch { self.logger.error("compaction failed", metadata: ["error": "\(error)"]) }
+                // Steady scraping never pauses for the trim above: pack the chunk buffers here too,
+                // after the compaction, so buffers a persisted block just freed are not moved first.
+                self.head.compactChunkBuffers()
             }
         }
         maintenanceTask.withLock { $0?.cancel(); $0 = task }

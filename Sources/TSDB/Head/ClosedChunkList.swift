@@ -102,23 +102,21 @@ struct ClosedChunkList: @unchecked Sendable {
     /// Calls `body` with each record and the offset just past it, until it returns false.
     @inline(__always)
     private func forEachWithEnd(_ body: (Record, Int) -> Bool) {
-        do {
-            let base = UnsafeRawPointer(bytes)
-            let end = used
-            var off = Self.prefixBytes
-            var previousMax = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: Int64.self))
-            while off < end {
-                let minTime = previousMax &+ Int64(bitPattern: Self.get(base, &off, end))
-                let maxTime = minTime &+ Int64(bitPattern: Self.get(base, &off, end))
-                let segment = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
-                let offset = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
-                let length = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
-                let samples = Int(truncatingIfNeeded: Self.get(base, &off, end))
-                previousMax = maxTime
-                let r = Record(minTime: minTime, maxTime: maxTime,
-                               ref: HeadChunkRef(segment: segment, offset: offset, length: length), samples: samples)
-                if !body(r, off) { return }
-            }
+        let base = UnsafeRawPointer(bytes)
+        let end = used
+        var off = Self.prefixBytes
+        var previousMax = Int64(littleEndian: base.loadUnaligned(fromByteOffset: 4, as: Int64.self))
+        while off < end {
+            let minTime = previousMax &+ Int64(bitPattern: Self.get(base, &off, end))
+            let maxTime = minTime &+ Int64(bitPattern: Self.get(base, &off, end))
+            let segment = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
+            let offset = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
+            let length = UInt32(truncatingIfNeeded: Self.get(base, &off, end))
+            let samples = Int(truncatingIfNeeded: Self.get(base, &off, end))
+            previousMax = maxTime
+            let r = Record(minTime: minTime, maxTime: maxTime,
+                           ref: HeadChunkRef(segment: segment, offset: offset, length: length), samples: samples)
+            if !body(r, off) { return }
         }
     }
 
