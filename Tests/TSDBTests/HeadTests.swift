@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TSDB
 
@@ -70,11 +71,14 @@ import Testing
         #expect(chunks.reduce(0) { $0 + $1.numSamples } == 300)
     }
 
-    @Test func packingChunkBuffersKeepsEverySample() throws {
+    @Test(arguments: [false, true])
+    func packingChunkBuffersKeepsEverySample(onDisk: Bool) throws {
         // Series of different shapes end up in chunk buffers of many sizes; a truncation leaves
-        // slabs sparse, and packing moves buffers between appends: every read must be the same
-        // before and after each pack.
-        let head = Head(samplesPerChunk: 120, blockRange: 3_600_000)
+        // slabs sparse, and packing moves buffers between appends (with files, spilling the open
+        // chunks first): every read must be the same before and after each pack.
+        let dir = onDisk ? NSTemporaryDirectory() + "tm-pack-\(UUID().uuidString)" : nil
+        defer { if let dir { try? FileManager.default.removeItem(atPath: dir) } }
+        let head = Head(samplesPerChunk: 120, blockRange: 3_600_000, chunkDirectory: dir)
         var rng = WorkloadRandom(11)
         func everything() -> [Labels: [Sample]] {
             let q = Querier(head: head, blocks: [], mint: .min, maxt: .max)
@@ -98,6 +102,8 @@ import Testing
             total += try app.commit().appended
             if round == 3 { head.truncate(before: 1_200_000) }
             let before = everything()
+            head.spillOpenChunks(minimum: 1 + round % 2 * 40)
+            #expect(same(before, everything()), "round \(round), spilled")
             head.compactChunkBuffers()
             #expect(same(before, everything()), "round \(round)")
         }

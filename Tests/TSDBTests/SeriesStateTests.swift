@@ -123,6 +123,53 @@ import Testing
         #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), input))
     }
 
+    @Test func openChunksSpillTheirCompletedBytesToFiles() {
+        let store = makeStore(onDisk: true)
+        defer { if let d = store.directory { try? FileManager.default.removeItem(atPath: d) } }
+        // Random values (~8 bytes a sample) in long chunks: the open chunk spills many times,
+        // its prefix rewritten each time, while memory keeps only the stream after it.
+        var rng = WorkloadRandom(11)
+        var t: Int64 = 1_700_000_000_000
+        let input = (0..<700).map { _ -> Sample in
+            t += 15_000 + Int64(rng.next() % 7) - 3
+            return Sample(t: t, v: rng.uniform(-1e9, 1e9))
+        }
+        let ms = series(input.prefix(450), samplesPerChunk: 500, blockRange: .max / 4, store: store)
+        let (spilled, allocated, used) = ms.state.withLock { st in
+            (st.open?.isSpilled ?? false, st.open?.allocatedByteCount ?? 0, st.open?.byteCount ?? 0)
+        }
+        #expect(spilled)
+        #expect(used > 3000 && allocated <= 1024, "\(allocated) bytes in memory for \(used)")
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), Array(input.prefix(450))))
+        // A pause spills what is complete: the unfinished byte and the append room are left.
+        ms.state.withLock { $0.spillOpenChunk(store: store, minimum: 1) }
+        let left = ms.state.withLock { $0.open?.allocatedByteCount ?? 0 }
+        #expect(left <= SlabAllocator.capacity(for: OpenHeadChunk.spilledHeaderBytes + 1 + OpenHeadChunk.regularAppendRoom))
+        #expect(ms.state.withLock { $0.open?.minTime } == input[0].t)
+        // Releasing segments up to the newest sample keeps the open chunk's prefix.
+        store.release(before: input[449].t)
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), Array(input.prefix(450))))
+        // Appends go on after the spill, and the chunk closes whole from prefix and tail.
+        ms.state.withLock { st in
+            for s in input.dropFirst(450) { st.commit(s.t, s.v, samplesPerChunk: 500, blockRange: .max / 4, store: store) }
+        }
+        let all = ms.chunks(mint: .min, maxt: .max, store: store)
+        #expect(all.map(\.numSamples) == [500, 200])
+        #expect(same(read(all), input))
+        // A range in the middle of the open chunk reads through the spilled prefix too.
+        let part = ms.chunks(mint: input[600].t, maxt: input[650].t, store: store)
+        #expect(part.count == 1 && part.first?.minTime == input[500].t)
+    }
+
+    @Test func openChunksStayInMemoryWithoutFiles() {
+        let store = makeStore(onDisk: false)
+        let input = samples(119, seed: 4)
+        let ms = series(input, store: store)
+        ms.state.withLock { $0.spillOpenChunk(store: store, minimum: 1) }
+        #expect(ms.state.withLock { $0.open?.isSpilled } == false)
+        #expect(same(read(ms.chunks(mint: .min, maxt: .max, store: store)), input))
+    }
+
     @Test func truncateDropsWholeChunksAndCountsTheirSamples() {
         let store = makeStore(onDisk: false)
         let input = samples(1000, seed: 7)

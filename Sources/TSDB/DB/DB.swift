@@ -134,14 +134,15 @@ public final class DB: Sendable {
                 guard let self, !Task.isCancelled else { return }
                 sinceFull += headCheck
                 sinceTrim += headCheck
-                // When a burst of appends has ended, pack the chunk buffers and hand the memory
-                // freed back to the OS (as a Go runtime's scavenger would; glibc keeps freed
-                // pages otherwise): at once after a million samples or more (a pause during the
+                // When a burst of appends has ended, spill the open chunks' finished bytes, pack
+                // the chunk buffers and hand the memory freed back to the OS (as a Go runtime's
+                // scavenger would; glibc keeps freed pages otherwise): at once after a million samples or more (a pause during the
                 // burst must not put off the one at its end), else at most every 30 s, so that
                 // steady scraping does not pay for it at each pause.
                 let appended = self.head.appendedTotal
                 if appended == lastAppended && appended != trimmedAt
                     && (sinceTrim >= .seconds(30) || appended &- trimmedAt >= 1_000_000) {
+                    self.head.spillOpenChunks()
                     self.head.compactChunkBuffers()
                     ProcessStats.releaseFreeMemory()
                     trimmedAt = appended

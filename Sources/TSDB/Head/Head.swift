@@ -181,6 +181,14 @@ public final class Head: Sendable {
         return removed.map(\.ref)
     }
 
+    /// Moves the open chunks' completed bytes to the chunk files (those with at least `minimum`
+    /// in memory; see `OpenHeadChunk.spill`), for when appends pause: the head then holds no
+    /// finished chunk bytes in memory. Takes each series' lock once.
+    public func spillOpenChunks(minimum: Int = 32) {
+        guard chunkStore.spillsOpenChunks else { return }
+        for ms in allSeries() { ms.state.withLock { $0.spillOpenChunk(store: chunkStore, minimum: minimum) } }
+    }
+
     /// Packs the series' chunk buffers into fewer slabs (see `SlabAllocator.beginEvacuation`), so
     /// the memory of buffer sizes the series have mostly moved on from goes back to the OS.
     /// Takes each series' lock once, briefly; returns the slabs that were evacuated.

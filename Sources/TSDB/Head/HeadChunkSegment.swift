@@ -23,7 +23,7 @@ final class HeadChunkSegment: @unchecked Sendable {
     private let mapping: UnsafeRawPointer?
     /// Disk mode: bytes `flushedEnd ..< end`, not yet written. Memory mode: all the bytes.
     private var buffer: UnsafeMutableRawPointer
-    private let bufferCapacity: Int
+    private var bufferCapacity: Int
     /// Bytes appended.
     private(set) var end = 0
     /// Bytes written to the file (disk mode) and so readable through the mapping.
@@ -120,12 +120,17 @@ final class HeadChunkSegment: @unchecked Sendable {
         return mapping + offset
     }
 
-    /// Copies `count` bytes at `offset` (under the store's lock).
+    /// Copies `count` bytes at `offset` (under the store's lock). Written bytes are read with
+    /// `pread`, which leaves their pages out of the process's resident memory (spills read back
+    /// a prefix of every open chunk); the mapping is the fallback.
     func copy(offset: Int, count: Int, to dst: UnsafeMutableRawPointer) {
         if inMemory {
             dst.copyMemory(from: buffer + offset, byteCount: count)
-        } else if let src = mappedBytes(offset: offset, count: count) {
-            dst.copyMemory(from: src, byteCount: count)
+        } else if offset &+ count <= flushedEnd {
+            if fd >= 0, (try? BlockFileIO.preadExactly(fd, into: dst, count: count, at: Int64(offset), path: path ?? "")) != nil {
+                return
+            }
+            if let src = mappedBytes(offset: offset, count: count) { dst.copyMemory(from: src, byteCount: count) }
         } else {
             dst.copyMemory(from: buffer + (offset &- flushedEnd), byteCount: count)
         }
@@ -146,13 +151,15 @@ final class HeadChunkSegment: @unchecked Sendable {
         unlink(path)
     }
 
-    /// Writes what is buffered and closes the file: the segment is full and only read from now
-    /// on (through the mapping, which stays), so it does not keep a descriptor open.
+    /// Writes what is buffered: the segment is full and only read from now on (through the
+    /// mapping, or `pread` on the descriptor, which stays open until the segment goes), so the
+    /// write buffer goes back.
     func finishWriting() {
         flush()
-        if fd >= 0 {
-            close(fd)
-            fd = -1
+        if !inMemory && end == flushedEnd && bufferCapacity > 0 {
+            buffer.deallocate()
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16)
+            bufferCapacity = 0
         }
     }
 

@@ -70,6 +70,19 @@ public final class HeadChunkStore: Sendable {
         }
     }
 
+    /// True when open chunks spill their completed bytes here (a file-backed store: spilling
+    /// to memory would only move the bytes).
+    var spillsOpenChunks: Bool { directory != nil }
+
+    /// Copies the `ref.length` bytes at `ref` to `dst`; false when the segment is gone.
+    func copy(_ ref: HeadChunkRef, to dst: UnsafeMutableRawPointer) -> Bool {
+        state.withLock { s in
+            guard let seg = s.segments[ref.segment] else { return false }
+            seg.copy(offset: Int(ref.offset), count: Int(ref.length), to: dst)
+            return true
+        }
+    }
+
     /// The current segment when `count` bytes fit, else a new one.
     private func segment(for count: Int, in s: inout State) -> HeadChunkSegment {
         if let c = s.current, c.room >= count { return c }

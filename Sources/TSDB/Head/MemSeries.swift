@@ -50,7 +50,7 @@ public final class MemSeries: Sendable {
         let open: SealedXORChunk? = state.withLock { s in
             s.closed?.chunks(mint: mint, maxt: maxt, into: &records)
             // The open chunk keeps growing: readers get a sealed copy of what it holds now.
-            if let o = s.open, o.count > 0, s.lastT >= mint, o.minTime <= maxt { return o.sealed(maxTime: s.lastT) }
+            if let o = s.open, o.count > 0, s.lastT >= mint, o.minTime <= maxt { return o.sealed(maxTime: s.lastT, store: store) }
             return nil
         }
         var out: [SealedXORChunk] = []
@@ -124,7 +124,7 @@ struct SeriesState: ~Copyable {
             if open != nil { open?.restart(end: end) } else { open = OpenHeadChunk(end: end) }
         }
         // Optional chaining mutates in place: no copy-on-write of the chunk's bytes.
-        open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV)
+        open?.append(t: t, bits: v.bitPattern, lastT: lastT, lastBits: lastV, store: store)
         if _slowPath(open.map { Int($0.count) >= perChunk } ?? false) { open?.shrinkToFit() }
         lastT = t
         lastV = v.bitPattern
@@ -145,6 +145,11 @@ struct SeriesState: ~Copyable {
             open = nil
         }
         return dropped
+    }
+
+    /// Moves the open chunk's completed bytes to `store` when at least `minimum` are in memory.
+    mutating func spillOpenChunk(store: HeadChunkStore, minimum: Int) {
+        open?.spill(store: store, minimum: minimum)
     }
 
     /// Moves the chunk buffers that sit in slabs being evacuated.
