@@ -168,12 +168,12 @@ struct OpenHeadChunk: @unchecked Sendable {
     }
 
     /// Moves the stream's completed bytes to `store` when at least `minimum` of them are in
-    /// memory, leaving the unfinished byte and `room` free bytes after it (by default none, a
-    /// 32-byte slot: as small as a chunk gets while appends pause; the next append grows it);
-    /// false when it did not (a memory-only store, too few bytes, or the earlier prefix could
-    /// not be read back).
+    /// memory, leaving the unfinished byte and `room` free bytes after it (by default room for
+    /// the next regular sample only, a 48-byte slot: as small as a chunk gets while appends
+    /// pause); false when it did not (a memory-only store, too few bytes, or the earlier
+    /// prefix could not be read back).
     @discardableResult
-    mutating func spill(store: HeadChunkStore, minimum: Int, room: Int = 0) -> Bool {
+    mutating func spill(store: HeadChunkStore, minimum: Int, room: Int = regularAppendRoom) -> Bool {
         guard store.spillsOpenChunks, count > 0 else { return false }
         let complete = Int(bitPosition &>> 3), start = memoryStart
         guard complete &- start >= Swift.max(minimum, 1) else { return false }
