@@ -144,7 +144,7 @@ import Testing
         // A pause spills what is complete: the unfinished byte and the append room are left.
         ms.state.withLock { $0.spillOpenChunk(store: store, minimum: 1) }
         let left = ms.state.withLock { $0.open?.allocatedByteCount ?? 0 }
-        #expect(left <= SlabAllocator.capacity(for: OpenHeadChunk.spilledHeaderBytes + 1 + OpenHeadChunk.regularAppendRoom))
+        #expect(left <= SlabAllocator.capacity(for: OpenHeadChunk.spilledHeaderBytes + 1))
         #expect(ms.state.withLock { $0.open?.minTime } == input[0].t)
         // Releasing segments up to the newest sample keeps the open chunk's prefix.
         store.release(before: input[449].t)

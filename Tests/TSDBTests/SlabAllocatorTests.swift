@@ -112,6 +112,33 @@ import Testing
         #expect(slabs.slabsInUse.count == 0)
     }
 
+    @Test func fullEvacuationPacksSlabsThatAreMostlyFull() {
+        let slabs = SlabAllocator()
+        let size = 80
+        let perSlab = (SlabAllocator.slabBytes - SlabAllocator.headerBytes) / size
+        var all = (0..<(perSlab * 8)).map { i -> (UnsafeMutableRawPointer, Int) in
+            let p = slabs.allocate(size)
+            fill(p, size, i)
+            return (p, i)
+        }
+        // Free three buffers in ten: eight slabs about 70 % full, none sparse enough for the
+        // usual pass, 2.4 slabs' worth of holes in all.
+        for (j, b) in all.enumerated() where j % 10 < 3 { slabs.free(b.0, capacity: size) }
+        all = all.enumerated().filter { $0.offset % 10 >= 3 }.map(\.element)
+        #expect(slabs.beginEvacuation() == 0)
+        slabs.endEvacuation()
+        #expect(slabs.beginEvacuation(fully: true) == 2)
+        for i in all.indices {
+            if let q = slabs.relocate(all[i].0, capacity: size) { all[i].0 = q }
+        }
+        slabs.endEvacuation()
+        #expect(all.allSatisfy { intact($0.0, size, $0.1) })
+        // The buffers fit the holes of the slabs left: no new slab was taken.
+        #expect(slabs.slabsInUse.count == (all.count + perSlab - 1) / perSlab)
+        for b in all { slabs.free(b.0, capacity: size) }
+        #expect(slabs.slabsInUse.count == 0)
+    }
+
     @Test func aClassWithOneSlabIsNotEvacuated() {
         let slabs = SlabAllocator()
         let p = slabs.allocate(48)

@@ -143,7 +143,7 @@ public final class DB: Sendable {
                 if appended == lastAppended && appended != trimmedAt
                     && (sinceTrim >= .seconds(30) || appended &- trimmedAt >= 1_000_000) {
                     self.head.spillOpenChunks()
-                    self.head.compactChunkBuffers()
+                    self.head.compactChunkBuffers(fully: true)
                     ProcessStats.releaseFreeMemory()
                     trimmedAt = appended
                     sinceTrim = .zero

@@ -192,10 +192,11 @@ public final class Head: Sendable {
     /// Packs the series' chunk buffers into fewer slabs (see `SlabAllocator.beginEvacuation`), so
     /// the memory of buffer sizes the series have mostly moved on from goes back to the OS.
     /// Takes each series' lock once, briefly; returns the slabs that were evacuated.
+    /// With `fully` (when appends pause), packs as tightly as the slabs' holes allow.
     @discardableResult
-    public func compactChunkBuffers() -> Int {
+    public func compactChunkBuffers(fully: Bool = false) -> Int {
         let slabs = SlabAllocator.shared
-        let marked = slabs.beginEvacuation()
+        let marked = slabs.beginEvacuation(fully: fully)
         guard marked > 0 else { return 0 }
         defer { slabs.endEvacuation() }
         for ms in allSeries() { ms.state.withLock { $0.relocateBuffers() } }

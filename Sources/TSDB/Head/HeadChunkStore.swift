@@ -74,13 +74,24 @@ public final class HeadChunkStore: Sendable {
     /// to memory would only move the bytes).
     var spillsOpenChunks: Bool { directory != nil }
 
-    /// Copies the `ref.length` bytes at `ref` to `dst`; false when the segment is gone.
-    func copy(_ ref: HeadChunkRef, to dst: UnsafeMutableRawPointer) -> Bool {
-        state.withLock { s in
-            guard let seg = s.segments[ref.segment] else { return false }
-            seg.copy(offset: Int(ref.offset), count: Int(ref.length), to: dst)
-            return true
+    /// Copies the `ref.length` bytes at `ref` to `dst`; false when the segment is gone. With
+    /// `mapped` (a query's read), written bytes come from the mapping, copied after the lock, as
+    /// `read` does; else (a spill's read-back while appending) with `pread`, under the lock,
+    /// which keeps the pages out of resident memory.
+    func copy(_ ref: HeadChunkRef, to dst: UnsafeMutableRawPointer, mapped: Bool = false) -> Bool {
+        let offset = Int(ref.offset), count = Int(ref.length)
+        let found: (ok: Bool, mapped: MappedCopy?) = state.withLock { s in
+            guard let seg = s.segments[ref.segment] else { return (false, nil) }
+            if mapped, let p = seg.mappedBytes(offset: offset, count: count) {
+                return (true, MappedCopy(segment: seg, source: p, destination: 0, count: count))
+            }
+            seg.copy(offset: offset, count: count, to: dst)
+            return (true, nil)
         }
+        if let m = found.mapped {
+            withExtendedLifetime(m.segment) { dst.copyMemory(from: m.source, byteCount: m.count) }
+        }
+        return found.ok
     }
 
     /// The current segment when `count` bytes fit, else a new one.

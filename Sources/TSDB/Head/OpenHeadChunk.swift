@@ -168,12 +168,12 @@ struct OpenHeadChunk: @unchecked Sendable {
     }
 
     /// Moves the stream's completed bytes to `store` when at least `minimum` of them are in
-    /// memory, leaving the unfinished byte and `room` free bytes after it (by default room for
-    /// the next regular sample only, a 48-byte slot: as small as a chunk gets while appends
-    /// pause); false when it did not (a memory-only store, too few bytes, or the earlier
-    /// prefix could not be read back).
+    /// memory, leaving the unfinished byte and `room` free bytes after it (by default none, a
+    /// 32-byte slot: as small as a chunk gets while appends pause; the next append grows it);
+    /// false when it did not (a memory-only store, too few bytes, or the earlier prefix could
+    /// not be read back).
     @discardableResult
-    mutating func spill(store: HeadChunkStore, minimum: Int, room: Int = regularAppendRoom) -> Bool {
+    mutating func spill(store: HeadChunkStore, minimum: Int, room: Int = 0) -> Bool {
         guard store.spillsOpenChunks, count > 0 else { return false }
         let complete = Int(bitPosition &>> 3), start = memoryStart
         guard complete &- start >= Swift.max(minimum, 1) else { return false }
@@ -233,14 +233,15 @@ struct OpenHeadChunk: @unchecked Sendable {
     }
 
     /// A padded copy of the whole stream with the sample count written; nil when a spilled
-    /// prefix could not be read back (its segment is gone, which truncation rules out).
-    private func headerWritten(store: HeadChunkStore) -> XORChunkStorage? {
+    /// prefix could not be read back (its segment is gone, which truncation rules out). A
+    /// `reader` copies the prefix from the mapping, as closed chunks are read.
+    private func headerWritten(store: HeadChunkStore, reader: Bool) -> XORChunkStorage? {
         let n = byteCount, start = memoryStart
         var copy = XORChunkStorage(zeroedCount: n &+ BitReader.validStreamPadding)
         _ = copy.isUnique()
         let ok: Bool = copy.withMutableBase { dst in
             if isSpilled {
-                guard store.copy(spilledRef, to: dst) else { return false }
+                guard store.copy(spilledRef, to: dst, mapped: reader) else { return false }
             }
             (dst + start).copyMemory(from: streamBase + start, byteCount: n &- start)
             dst.storeBytes(of: UInt8(truncatingIfNeeded: count >> 8), as: UInt8.self)
@@ -252,7 +253,7 @@ struct OpenHeadChunk: @unchecked Sendable {
 
     /// A sealed copy for readers (the chunk keeps growing); `maxTime` is the newest sample's time.
     func sealed(maxTime: Int64, store: HeadChunkStore) -> SealedXORChunk? {
-        headerWritten(store: store).map {
+        headerWritten(store: store, reader: true).map {
             SealedXORChunk(storage: $0, start: 0, length: byteCount, minTime: minTime, maxTime: maxTime)
         }
     }
@@ -263,7 +264,7 @@ struct OpenHeadChunk: @unchecked Sendable {
         let n = byteCount, samples = Int(count)
         let ref: HeadChunkRef
         if isSpilled {
-            guard let whole = headerWritten(store: store) else { return list }
+            guard let whole = headerWritten(store: store, reader: false) else { return list }
             ref = whole.withBase { store.append($0, count: n, samples: samples, maxTime: maxTime) }
         } else {
             ref = store.append(bytes, count: n, samples: samples, maxTime: maxTime)

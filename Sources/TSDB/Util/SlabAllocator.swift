@@ -176,25 +176,44 @@ public final class SlabAllocator: Sendable {
     /// Takes the slabs that are less than half full out of allocation, in each class with more
     /// than one slab, so that moving their buffers elsewhere (`relocate`) packs them into fewer
     /// slabs and the emptied ones go back. Buffers of a size series have mostly moved on from
-    /// are left scattered, a few per slab, otherwise. Returns the number of slabs taken out.
-    public func beginEvacuation() -> Int {
+    /// are left scattered, a few per slab, otherwise. With `fully` (when appends pause), the
+    /// sparsest slabs go as long as the free slots of the rest can take their buffers: the
+    /// class ends with at most one slab's worth of holes. Returns the number of slabs taken out.
+    public func beginEvacuation(fully: Bool = false) -> Int {
         var marked = 0
         for c in classes.indices {
             let slots = (Self.slabBytes &- Self.headerBytes) / Self.classSize(c)
             marked &+= classes[c].withLock { st in
                 guard st.slabs > 1 else { return 0 }
-                var n = 0, s = st.partial
+                var partial: [(slab: UInt, live: Int)] = []
+                var s = st.partial
                 while s != 0 {
-                    let h = SlabHeader.at(s), next = h.pointee.next
-                    if Int(h.pointee.live) &* 2 < slots {
-                        unlink(h, s, &st)
-                        h.pointee.evacuating = true
-                        st.evacuating.append(s)
-                        n &+= 1
-                    }
-                    s = next
+                    let h = SlabHeader.at(s)
+                    partial.append((s, Int(h.pointee.live)))
+                    s = h.pointee.next
                 }
-                return n
+                var chosen: [UInt] = []
+                if fully {
+                    partial.sort { $0.live < $1.live }
+                    var free = partial.reduce(0) { $0 &+ (slots &- $1.live) }, moving = 0
+                    for p in partial {
+                        // Emptying `p` takes its holes out of the destinations and adds its buffers.
+                        let rest = free &- (slots &- p.live)
+                        if moving &+ p.live > rest { break }
+                        free = rest
+                        moving &+= p.live
+                        chosen.append(p.slab)
+                    }
+                } else {
+                    chosen = partial.filter { $0.live &* 2 < slots }.map(\.slab)
+                }
+                for s in chosen {
+                    let h = SlabHeader.at(s)
+                    unlink(h, s, &st)
+                    h.pointee.evacuating = true
+                    st.evacuating.append(s)
+                }
+                return chosen.count
             }
         }
         return marked
