@@ -30,6 +30,8 @@ final class HeadChunkSegment: @unchecked Sendable {
     private(set) var flushedEnd = 0
     /// Newest sample time of any chunk in the segment: it may go once the head is past it.
     var maxTime = Int64.min
+    /// Bytes of open chunks' prefixes that a longer prefix or the closed chunk replaced.
+    var deadBytes = 0
 
     /// Write buffer of a disk segment: chunk closes are small (~150 bytes) and frequent.
     static let writeBufferBytes = 64 * 1024

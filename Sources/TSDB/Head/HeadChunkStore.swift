@@ -60,9 +60,12 @@ public final class HeadChunkStore: Sendable {
     }
 
     /// Stores a closed chunk's `count` encoded bytes, the sample count written into its header;
-    /// `maxTime` is its newest sample's time.
-    func append(_ bytes: UnsafeRawPointer, count: Int, samples: Int, maxTime: Int64) -> HeadChunkRef {
+    /// `maxTime` is its newest sample's time. `superseding` (an open chunk's earlier prefix) is
+    /// counted as dead bytes from now on.
+    func append(_ bytes: UnsafeRawPointer, count: Int, samples: Int, maxTime: Int64,
+                superseding: HeadChunkRef? = nil) -> HeadChunkRef {
         state.withLock { s in
+            if let old = superseding, let seg = s.segments[old.segment] { seg.deadBytes &+= Int(old.length) }
             let seg = segment(for: count, in: &s)
             let offset = seg.append(bytes, count: count, samples: samples)
             if maxTime > seg.maxTime { seg.maxTime = maxTime }
@@ -165,9 +168,12 @@ public final class HeadChunkStore: Sendable {
         state.withLock { s in for seg in s.segments.values { seg.dropMappedPages() } }
     }
 
-    /// Bytes in segment files (for size-based retention, which counts the head's files too).
+    /// Live bytes in segment files (for size-based retention, which counts the head's files
+    /// too): open chunks' superseded prefixes are left out, so they do not push blocks out.
     public var fileBytes: Int64 {
-        state.withLock { s in s.segments.values.reduce(Int64(0)) { $0 + ($1.inMemory ? 0 : Int64($1.end)) } }
+        state.withLock { s in
+            s.segments.values.reduce(Int64(0)) { $0 + ($1.inMemory ? 0 : Int64(Swift.max(0, $1.end &- $1.deadBytes))) }
+        }
     }
 
     /// Segments held and how many of them are in memory (for tests and diagnostics).

@@ -28,13 +28,12 @@ struct OpenHeadChunk: @unchecked Sendable {
     /// Least growth of the bytes. Growing in small steps keeps the unused tail of the open
     /// chunks small; the copies cost a few per 120 samples.
     static let growthStep = 16
-    /// Completed stream bytes in memory from which a growing chunk spills them, or the prefix
-    /// already spilled when longer, up to `maxSpillBytes`: the prefix is read back and rewritten
-    /// at each spill, so it doubles each time up to there. A usual chunk (120 samples, up to
-    /// ~300 bytes for a busy gauge) spills once, without a read-back, and its bytes are written
-    /// twice in all; memory holds at most about this many.
+    /// Completed stream bytes in memory from which a growing chunk spills them, or half the
+    /// prefix already spilled when that is more: the prefix is read back and rewritten at each
+    /// spill, so it grows at least by half each time and a chunk's bytes are written a bounded
+    /// number of times however long it is. A usual chunk (120 samples, up to ~300 bytes for a
+    /// busy gauge) spills once, without a read-back, and its bytes are written twice in all.
     static let spillBytes = 160
-    static let maxSpillBytes = 512
     /// Bytes before the in-memory stream of a spilled chunk.
     static let spilledHeaderBytes = 24
     /// Capacity-code bit marking a spilled chunk (codes stay below 2^15).
@@ -161,7 +160,7 @@ struct OpenHeadChunk: @unchecked Sendable {
     /// `growthStep`) past the widest sample's: O(1) amortized appends, little slack.
     private mutating func grow(store: HeadChunkStore) {
         let completed = Int(bitPosition &>> 3) &- memoryStart
-        if completed >= Swift.max(Self.spillBytes, Swift.min(spilledCount, Self.maxSpillBytes)),
+        if completed >= Swift.max(Self.spillBytes, spilledCount / 2),
            spill(store: store, minimum: 1, room: Self.appendRoom &+ Self.growthStep) { return }
         let used = usedBufferBytes
         moveBytes(to: used &+ Self.appendRoom &+ Swift.max(Self.growthStep, used / 8))
@@ -176,7 +175,9 @@ struct OpenHeadChunk: @unchecked Sendable {
     mutating func spill(store: HeadChunkStore, minimum: Int, room: Int = 0) -> Bool {
         guard store.spillsOpenChunks, count > 0 else { return false }
         let complete = Int(bitPosition &>> 3), start = memoryStart
-        guard complete &- start >= Swift.max(minimum, 1) else { return false }
+        // A quarter of the prefix at least (up to 256 bytes), so that pauses every 30 s do not
+        // rewrite a long prefix for a few new bytes each time.
+        guard complete &- start >= Swift.max(minimum, 1, Swift.min(spilledCount / 4, 256)) else { return false }
         let firstT = minTime
         let previous = isSpilled ? spilledRef : nil
         // The new prefix: the earlier one read back, then the completed bytes held here.
@@ -187,7 +188,7 @@ struct OpenHeadChunk: @unchecked Sendable {
             (p + from).copyMemory(from: streamBase + from, byteCount: complete &- from)
             // The whole window's end: an open chunk's prefix must outlive every truncation that
             // keeps the chunk, and samples stay below `end`.
-            return store.append(p, count: complete, samples: Int(count), maxTime: end &- 1)
+            return store.append(p, count: complete, samples: Int(count), maxTime: end &- 1, superseding: previous)
         }
         guard let ref else { return false }
         let tail = byteCount &- complete
@@ -265,7 +266,9 @@ struct OpenHeadChunk: @unchecked Sendable {
         let ref: HeadChunkRef
         if isSpilled {
             guard let whole = headerWritten(store: store, reader: false) else { return list }
-            ref = whole.withBase { store.append($0, count: n, samples: samples, maxTime: maxTime) }
+            // The prefix is superseded; if it cannot be read back (its segment gone, which
+            // truncation rules out) the chunk is lost from the head, the WAL still has it.
+            ref = whole.withBase { store.append($0, count: n, samples: samples, maxTime: maxTime, superseding: spilledRef) }
         } else {
             ref = store.append(bytes, count: n, samples: samples, maxTime: maxTime)
         }
