@@ -76,15 +76,22 @@ import Testing
         slabs.free(again, capacity: SlabAllocator.capacity(for: 200))
     }
 
-    @Test func evacuationPacksSparseSlabsAndKeepsTheBytes() {
-        let slabs = SlabAllocator()
-        let size = 80
+    /// Eight slabs' worth of `size`-byte buffers, each filled with its index.
+    private func eightFullSlabs(_ slabs: SlabAllocator, size: Int) -> (perSlab: Int, buffers: [(UnsafeMutableRawPointer, Int)]) {
         let perSlab = (SlabAllocator.slabBytes - SlabAllocator.headerBytes) / size
-        var all = (0..<(perSlab * 8)).map { i -> (UnsafeMutableRawPointer, Int) in
+        let all = (0..<(perSlab * 8)).map { i -> (UnsafeMutableRawPointer, Int) in
             let p = slabs.allocate(size)
             fill(p, size, i)
             return (p, i)
         }
+        return (perSlab, all)
+    }
+
+    @Test func evacuationPacksSparseSlabsAndKeepsTheBytes() {
+        let slabs = SlabAllocator()
+        let size = 80
+        let (perSlab, filled) = eightFullSlabs(slabs, size: size)
+        var all = filled
         // Keep one buffer in ten: eight slabs about a tenth full.
         for (j, b) in all.enumerated() where j % 10 != 0 { slabs.free(b.0, capacity: size) }
         all = all.enumerated().filter { $0.offset % 10 == 0 }.map(\.element)
@@ -115,12 +122,8 @@ import Testing
     @Test func fullEvacuationPacksSlabsThatAreMostlyFull() {
         let slabs = SlabAllocator()
         let size = 80
-        let perSlab = (SlabAllocator.slabBytes - SlabAllocator.headerBytes) / size
-        var all = (0..<(perSlab * 8)).map { i -> (UnsafeMutableRawPointer, Int) in
-            let p = slabs.allocate(size)
-            fill(p, size, i)
-            return (p, i)
-        }
+        let (perSlab, filled) = eightFullSlabs(slabs, size: size)
+        var all = filled
         // Free three buffers in ten: eight slabs about 70 % full, none sparse enough for the
         // usual pass, 2.4 slabs' worth of holes in all.
         for (j, b) in all.enumerated() where j % 10 < 3 { slabs.free(b.0, capacity: size) }
