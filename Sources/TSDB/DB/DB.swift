@@ -136,9 +136,9 @@ public final class DB: Sendable {
                 sinceTrim += headCheck
                 // When a burst of appends has ended, spill the open chunks' finished bytes, pack
                 // the chunk buffers and hand the memory freed back to the OS (as a Go runtime's
-                // scavenger would; glibc keeps freed pages otherwise): at once after a million samples or more (a pause during the
-                // burst must not put off the one at its end), else at most every 30 s, so that
-                // steady scraping does not pay for it at each pause.
+                // scavenger would; glibc keeps freed pages otherwise): at once after a million
+                // samples or more (a pause during the burst must not put off the one at its end),
+                // else at most every 30 s, so that steady scraping does not pay for it at each pause.
                 let appended = self.head.appendedTotal
                 if appended == lastAppended && appended != trimmedAt
                     && (sinceTrim >= .seconds(30) || appended &- trimmedAt >= 1_000_000) {

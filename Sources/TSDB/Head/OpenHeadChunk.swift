@@ -99,10 +99,12 @@ struct OpenHeadChunk: @unchecked Sendable {
     @inline(__always) private var memoryStart: Int { isSpilled ? spilledCount : XORChunk.headerBytes }
     /// Buffer offset of that byte.
     @inline(__always) private var bufferStart: Int { isSpilled ? Self.spilledHeaderBytes : XORChunk.headerBytes }
+    /// The buffer offset of stream offset `o` (at least `memoryStart`).
+    @inline(__always) private func bufferOffset(_ o: Int) -> Int { bufferStart &- memoryStart &+ o }
     /// Stream offset 0 (below `memoryStart` it must not be touched).
-    @inline(__always) private var streamBase: UnsafeMutableRawPointer { bytes + (bufferStart &- memoryStart) }
+    @inline(__always) private var streamBase: UnsafeMutableRawPointer { bytes + bufferOffset(0) }
     /// Buffer bytes holding the header and the in-memory stream.
-    @inline(__always) private var usedBufferBytes: Int { bufferStart &+ (byteCount &- memoryStart) }
+    @inline(__always) private var usedBufferBytes: Int { bufferOffset(byteCount) }
 
     /// Gives the buffer back; the chunk must not be used afterwards.
     func release() {
@@ -138,7 +140,7 @@ struct OpenHeadChunk: @unchecked Sendable {
         let byteOffset = Int(bitPosition &>> 3)
         let dod = UInt64(bitPattern: t &- lastT) &- delta
         let room = count >= 2 && dod &+ (1 << 13) < (1 << 14) ? Self.regularAppendRoom : Self.appendRoom
-        if _slowPath(allocatedByteCount &- (usedBufferBytes &- byteCount &+ byteOffset) < room) { grow(store: store) }
+        if _slowPath(allocatedByteCount &- bufferOffset(byteOffset) < room) { grow(store: store) }
         let base = streamBase
         let partial = base.load(fromByteOffset: byteOffset, as: UInt8.self)
         var a = XORChunk.Appender(writer: BitWriter(bitPosition: Int(bitPosition), partialByte: partial))
